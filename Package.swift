@@ -1,0 +1,107 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "whistle",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "whistle", targets: ["whistle"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        // C libraries, each behind one Swift file in the module that uses it.
+        .systemLibrary(
+            name: "CQREncode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]
+        ),
+
+        // The domain: pure Swift, no I/O, imports nothing of ours.
+        .target(name: "WhistleCore", swiftSettings: swiftSettings),
+
+        .target(
+            name: "WhistleStore",
+            dependencies: [
+                "WhistleCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "WhistleQR", dependencies: ["CQREncode"], swiftSettings: swiftSettings),
+        .target(
+            name: "WhistleDispatch",
+            dependencies: [
+                "WhistleCore",
+                "WhistleStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "WhistleServer",
+            dependencies: [
+                "WhistleCore",
+                "WhistleStore",
+                "WhistleQR",
+                "WhistleDispatch",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Templates")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "whistle",
+            dependencies: [
+                "WhistleCore",
+                "WhistleStore",
+                "WhistleQR",
+                "WhistleDispatch",
+                "WhistleServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "WhistleCoreTests", dependencies: ["WhistleCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WhistleStoreTests",
+            dependencies: ["WhistleStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "WhistleQRTests", dependencies: ["WhistleQR"], swiftSettings: swiftSettings),
+        .testTarget(name: "WhistleDispatchTests", dependencies: ["WhistleDispatch"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WhistleServerTests",
+            dependencies: [
+                "WhistleServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "WhistleCLITests", dependencies: ["whistle"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,75 @@
+import Foundation
+
+/// What a resident submitted after scanning a plaque (报事), and how it was handled.
+public struct Report: Codable, Sendable, Equatable, Identifiable {
+    enum CodingKeys: String, CodingKey {
+        case id
+        case number
+        case pointID = "point_id"
+        case category
+        case description
+        case photoIDs = "photo_ids"
+        case phone
+        case status
+        case duplicateOf = "duplicate_of"
+        case policyID = "policy_id"
+        case createdAt = "created_at"
+        case ackAt = "ack_at"
+        case ackBy = "ack_by"
+        case resolvedAt = "resolved_at"
+        case resolvedBy = "resolved_by"
+        case breachedAt = "breached_at"
+        case rating
+        case ratingNote = "rating_note"
+        case statusKeyHash = "status_key_hash"
+    }
+
+    public var id: Int64?
+    /// `20261125-0042`, read out to the resident.
+    public var number: String
+    public var pointID: String
+    public var category: String
+    public var description: String
+    /// Server-made names of stored photos.
+    public var photoIDs: [String]
+    /// Optional call-back number; never shown unmasked to a group or written to a log.
+    public var phone: String?
+    public var status: ReportStatus
+    public var duplicateOf: Int64?
+    /// The escalation policy in force when the report came in.
+    public var policyID: Int64?
+    public var createdAt: Date
+    public var ackAt: Date?
+    public var ackBy: String?
+    public var resolvedAt: Date?
+    public var resolvedBy: String?
+    public var breachedAt: Date?
+    public var rating: Int?
+    public var ratingNote: String?
+    /// SHA-256 of the resident's status-page key; the key itself is never stored.
+    public var statusKeyHash: String
+
+    public init(
+        id: Int64? = nil, number: String, pointID: String, category: String, description: String, photoIDs: [String] = [],
+        phone: String? = nil, status: ReportStatus = .open, duplicateOf: Int64? = nil, policyID: Int64? = nil, createdAt: Date,
+        statusKeyHash: String
+    ) {
+        self.id = id
+        self.number = number
+        self.pointID = pointID
+        self.category = category
+        self.description = description
+        self.photoIDs = photoIDs
+        self.phone = phone
+        self.status = status
+        self.duplicateOf = duplicateOf
+        self.policyID = policyID
+        self.createdAt = createdAt
+        self.statusKeyHash = statusKeyHash
+    }
+
+    /// When the promise window closes.
+    public func deadline(promise: Duration) -> Date {
+        createdAt.addingTimeInterval(TimeInterval(promise.wholeSeconds))
+    }
+}

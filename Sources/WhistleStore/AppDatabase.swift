@@ -1,0 +1,79 @@
+import Foundation
+import GRDB
+
+/// The one SQLite file of a community: a `DatabasePool` in WAL mode with `synchronous=FULL`.
+///
+/// FULL because a resident is told "received" only after the commit: with NORMAL a power cut
+/// could roll back a report the resident already saw accepted.
+public struct AppDatabase: Sendable {
+    public let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) and migrates the database at `path`; refuses a file it cannot make durable.
+    public static func open(path: String) throws -> AppDatabase {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: directory) else {
+            throw StoreError.unusable(path: path, reason: "its folder \(directory) does not exist")
+        }
+        var config = Configuration()
+        // The CLI and the server share the file: wait for a lock instead of failing at once.
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw StoreError.unusable(path: path, reason: "\(error)")
+        }
+        // GRDB sets synchronous=NORMAL on the writer when it turns WAL on, after prepareDatabase ran.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        let database = AppDatabase(writer: pool)
+        try database.checkDurability(path: path)
+        try Migrations.migrator.migrate(pool)
+        return database
+    }
+
+    init(writer: any DatabaseWriter) {
+        self.writer = writer
+    }
+
+    /// The journal mode and synchronous level of the writer connection, as SQLite reports them.
+    public func pragmas() throws -> (journalMode: String, synchronous: Int) {
+        try writer.writeWithoutTransaction { db in
+            let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "?"
+            let sync = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+            return (mode.lowercased(), sync)
+        }
+    }
+
+    private func checkDurability(path: String) throws {
+        let (mode, sync) = try pragmas()
+        guard mode == "wal" else {
+            throw StoreError.unusable(path: path, reason: "journal_mode is \(mode), not wal (is it on a network filesystem?)")
+        }
+        guard sync == 2 else {
+            throw StoreError.unusable(path: path, reason: "synchronous is \(sync), not FULL (2)")
+        }
+    }
+
+    /// True when the database answers a query; for `/readyz`.
+    public func isReachable() async -> Bool {
+        (try? await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+}
+
+/// Store failures that reach a user as one clear sentence.
+public enum StoreError: Error, Sendable, CustomStringConvertible, Equatable {
+    case unusable(path: String, reason: String)
+    case notFound(String)
+    case notAllowed(String)
+
+    public var description: String {
+        switch self {
+        case .unusable(let path, let reason): "cannot use database \(path): \(reason)"
+        case .notFound(let what): "\(what) not found"
+        case .notAllowed(let why): why
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import GRDB
+
+/// Named, append-only migrations: never edit one that has shipped, add the next.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 community model") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE policy (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        json TEXT NOT NULL UNIQUE,
+                        created_at DATETIME NOT NULL
+                    );
+                    CREATE TABLE community (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        name TEXT NOT NULL,
+                        base_url TEXT NOT NULL,
+                        categories TEXT NOT NULL,
+                        policy_id INTEGER NOT NULL REFERENCES policy(id),
+                        updated_at DATETIME NOT NULL
+                    );
+                    CREATE TABLE responder (
+                        id TEXT PRIMARY KEY,
+                        name TEXT NOT NULL,
+                        phone TEXT,
+                        role TEXT NOT NULL CHECK (role IN ('grid_worker','grid_leader','secretary','department','merchant','property')),
+                        channels TEXT NOT NULL DEFAULT '[]',
+                        active BOOLEAN NOT NULL DEFAULT 1
+                    );
+                    CREATE TABLE api_token (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        responder_id TEXT NOT NULL REFERENCES responder(id),
+                        token_hash TEXT NOT NULL UNIQUE,
+                        created_at DATETIME NOT NULL,
+                        revoked_at DATETIME
+                    );
+                    CREATE TABLE grid (
+                        id TEXT PRIMARY KEY,
+                        name TEXT NOT NULL,
+                        leader_id TEXT REFERENCES responder(id)
+                    );
+                    CREATE TABLE duty (
+                        grid_id TEXT NOT NULL REFERENCES grid(id),
+                        responder_id TEXT NOT NULL REFERENCES responder(id),
+                        days INTEGER NOT NULL CHECK (days BETWEEN 1 AND 127),
+                        start_minute INTEGER NOT NULL CHECK (start_minute BETWEEN 0 AND 1439),
+                        end_minute INTEGER NOT NULL CHECK (end_minute BETWEEN 0 AND 1440),
+                        backup BOOLEAN NOT NULL DEFAULT 0
+                    );
+                    CREATE INDEX duty_grid ON duty(grid_id);
+                    CREATE TABLE point (
+                        id TEXT PRIMARY KEY,
+                        kind TEXT NOT NULL CHECK (kind IN ('statue','station','merchant')),
+                        name TEXT NOT NULL,
+                        address TEXT,
+                        grid_id TEXT NOT NULL REFERENCES grid(id),
+                        latitude DOUBLE,
+                        longitude DOUBLE,
+                        code TEXT NOT NULL UNIQUE,
+                        services TEXT NOT NULL DEFAULT '[]',
+                        active BOOLEAN NOT NULL DEFAULT 1,
+                        created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+                    );
+                    -- Codes rotated away: their plaques are void, not unknown.
+                    CREATE TABLE retired_code (
+                        code TEXT PRIMARY KEY,
+                        point_id TEXT NOT NULL REFERENCES point(id),
+                        retired_at DATETIME NOT NULL
+                    );
+                    CREATE TABLE report_day (
+                        day TEXT PRIMARY KEY,
+                        last INTEGER NOT NULL
+                    );
+                    CREATE TABLE report (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        number TEXT NOT NULL UNIQUE,
+                        point_id TEXT NOT NULL REFERENCES point(id),
+                        category TEXT NOT NULL,
+                        description TEXT NOT NULL,
+                        photo_ids TEXT NOT NULL DEFAULT '[]',
+                        phone TEXT,
+                        status TEXT NOT NULL CHECK (status IN ('open','acknowledged','whistled','resolved','closed','rejected','duplicate')),
+                        duplicate_of INTEGER REFERENCES report(id),
+                        policy_id INTEGER REFERENCES policy(id),
+                        created_at DATETIME NOT NULL,
+                        ack_at DATETIME,
+                        ack_by TEXT REFERENCES responder(id),
+                        resolved_at DATETIME,
+                        resolved_by TEXT REFERENCES responder(id),
+                        breached_at DATETIME,
+                        rating INTEGER CHECK (rating BETWEEN 1 AND 10),
+                        rating_note TEXT,
+                        status_key_hash TEXT NOT NULL
+                    );
+                    CREATE INDEX report_created ON report(created_at);
+                    CREATE INDEX report_point_category ON report(point_id, category, created_at);
+                    CREATE INDEX report_status ON report(status);
+                    -- Append-only: the resident's timeline and the SLA report's source.
+                    CREATE TABLE event (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        report_id INTEGER REFERENCES report(id),
+                        point_id TEXT REFERENCES point(id),
+                        at DATETIME NOT NULL,
+                        kind TEXT NOT NULL,
+                        actor TEXT,
+                        detail TEXT NOT NULL DEFAULT '{}'
+                    );
+                    CREATE INDEX event_report ON event(report_id, at);
+                    CREATE INDEX event_point ON event(point_id, kind, at);
+                    CREATE TABLE outbox (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        report_id INTEGER NOT NULL REFERENCES report(id),
+                        responder_id TEXT NOT NULL REFERENCES responder(id),
+                        channel INTEGER NOT NULL,
+                        channel_kind TEXT NOT NULL,
+                        event TEXT NOT NULL,
+                        step INTEGER NOT NULL,
+                        due_at DATETIME NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_try_at DATETIME NOT NULL,
+                        delivered_at DATETIME,
+                        cancelled_at DATETIME,
+                        failed_at DATETIME,
+                        last_error TEXT,
+                        idem_key TEXT NOT NULL UNIQUE
+                    );
+                    CREATE INDEX outbox_pending ON outbox(next_try_at) WHERE delivered_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL;
+                    CREATE INDEX outbox_report ON outbox(report_id);
+                    -- Plaque health: views of /p/{code} per point and local day; no IP or cookie kept.
+                    CREATE TABLE scan_count (
+                        point_id TEXT NOT NULL REFERENCES point(id),
+                        day TEXT NOT NULL,
+                        count INTEGER NOT NULL,
+                        PRIMARY KEY (point_id, day)
+                    ) WITHOUT ROWID;
+                    """)
+        }
+        return migrator
+    }
+}

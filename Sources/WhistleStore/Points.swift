@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+import WhistleCore
+
+/// The community's settings as stored by the last import.
+public struct CommunityInfo: Sendable, Equatable {
+    public var name: String
+    public var baseURL: String
+    public var categories: [Category]
+    public var policyID: Int64
+    public var policy: EscalationPolicy
+
+    /// The exact text of a point's QR code.
+    public func url(for point: Point) -> String { baseURL + "/p/" + point.code }
+}
+
+/// What a scanned or typed code refers to.
+public enum CodeLookup: Sendable, Equatable {
+    case active(Point)
+    /// Rotated away, or its point was deactivated: the plaque must be replaced.
+    case void(Point)
+    case unknown
+}
+
+extension AppDatabase {
+    /// Nil until a community has been imported.
+    public func community() async throws -> CommunityInfo? {
+        try await writer.read { db in try Self.community(db) }
+    }
+
+    static func community(_ db: Database) throws -> CommunityInfo? {
+        guard let row = try CommunityRow.fetchOne(db, key: 1) else { return nil }
+        let json = try String.fetchOne(db, sql: "SELECT json FROM policy WHERE id = ?", arguments: [row.policyID]) ?? "{}"
+        let policy = try JSONDecoder().decode(EscalationPolicy.self, from: Data(json.utf8))
+        return CommunityInfo(name: row.name, baseURL: row.baseURL, categories: row.categories, policyID: row.policyID, policy: policy)
+    }
+
+    public func isEmpty() async throws -> Bool {
+        try await writer.read { db in try CommunityRow.fetchCount(db) == 0 }
+    }
+
+    public func points(includeInactive: Bool = false) async throws -> [Point] {
+        try await writer.read { db in
+            var request = Point.order(Column("grid_id"), Column("kind"), Column("id"))
+            if !includeInactive { request = request.filter(Point.Columns.active) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func point(id: String) async throws -> Point? {
+        try await writer.read { db in try Point.fetchOne(db, key: id) }
+    }
+
+    public func grids() async throws -> [Grid] {
+        try await writer.read { db in try Grid.order(Column("id")).fetchAll(db) }
+    }
+
+    public func responders() async throws -> [Responder] {
+        try await writer.read { db in try Responder.order(Column("id")).fetchAll(db) }
+    }
+
+    /// What `code` (as printed or typed) refers to.
+    public func lookup(code raw: String) async throws -> CodeLookup {
+        guard let code = PointCode.normalize(raw) else { return .unknown }
+        return try await writer.read { db in
+            if let point = try Point.filter(Point.Columns.code == code).fetchOne(db) {
+                return point.active ? .active(point) : .void(point)
+            }
+            if let pointID = try String.fetchOne(db, sql: "SELECT point_id FROM retired_code WHERE code = ?", arguments: [code]),
+                let point = try Point.fetchOne(db, key: pointID)
+            {
+                return .void(point)
+            }
+            return .unknown
+        }
+    }
+
+    /// Gives a point a new code; the old one is kept as retired so its plaque reads as void, not unknown.
+    public func rotateCode(pointID: String, at now: Date = Date()) async throws -> Point {
+        try await writer.write { db in
+            guard var point = try Point.fetchOne(db, key: pointID) else { throw StoreError.notFound("point '\(pointID)'") }
+            try db.execute(
+                sql: "INSERT INTO retired_code (code, point_id, retired_at) VALUES (?, ?, ?)", arguments: [point.code, point.id, now])
+            let old = point.code
+            point.code = try Self.freshCode(db)
+            try point.update(db)
+            var event = Event(reportID: nil, pointID: point.id, at: now, kind: "code_rotated", actor: "admin", detail: ["old": old])
+            try event.insert(db)
+            return point
+        }
+    }
+
+    /// Counts a view of a point's page for plaque health (per local day; nothing about the visitor).
+    public func countScan(pointID: String, at now: Date = Date()) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO scan_count (point_id, day, count) VALUES (?, ?, 1)
+                    ON CONFLICT (point_id, day) DO UPDATE SET count = count + 1
+                    """, arguments: [pointID, ShanghaiTime.dayStamp(now)])
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import GRDB
+import WhistleCore
+
+// The domain types are the records: their snake_case coding keys are the column names.
+
+extension Grid: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "grid"
+}
+
+extension Responder: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "responder"
+}
+
+extension Point: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "point"
+    public enum Columns {
+        public static let code = Column("code")
+        public static let active = Column("active")
+    }
+}
+
+extension DutyShift: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "duty"
+}
+
+extension Report: FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "report"
+    public enum Columns {
+        public static let number = Column("number")
+        public static let status = Column("status")
+        public static let createdAt = Column("created_at")
+        public static let pointID = Column("point_id")
+        public static let category = Column("category")
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+}
+
+/// One entry of a report's timeline, or of a point's audit trail.
+public struct Event: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "event"
+    public var id: Int64?
+    public var reportID: Int64?
+    public var pointID: String?
+    public var at: Date
+    /// `created`, `notified`, `acknowledged`, `whistled`, `resolved`, `rated`, `breached`, `verified`, …
+    public var kind: String
+    /// A responder id, `resident`, or `system`.
+    public var actor: String?
+    public var detail: [String: String]
+
+    enum CodingKeys: String, CodingKey {
+        case id, at, kind, actor, detail
+        case reportID = "report_id"
+        case pointID = "point_id"
+    }
+
+    public init(reportID: Int64?, pointID: String? = nil, at: Date, kind: String, actor: String?, detail: [String: String] = [:]) {
+        self.reportID = reportID
+        self.pointID = pointID
+        self.at = at
+        self.kind = kind
+        self.actor = actor
+        self.detail = detail
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+}
+
+/// A notification to deliver: one responder, one channel, one escalation step.
+public struct OutboxEntry: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "outbox"
+    public var id: Int64?
+    public var reportID: Int64
+    public var responderID: String
+    /// Index into the responder's channels.
+    public var channel: Int
+    public var channelKind: String
+    /// `report.notify`, `report.whistle` or `report.breach`.
+    public var event: String
+    public var step: Int
+    public var dueAt: Date
+    public var attempts: Int
+    public var nextTryAt: Date
+    public var deliveredAt: Date?
+    public var cancelledAt: Date?
+    public var failedAt: Date?
+    public var lastError: String?
+    /// Sent as `X-Whistle-Delivery`, the same on every retry.
+    public var idemKey: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, channel, event, step, attempts
+        case reportID = "report_id"
+        case responderID = "responder_id"
+        case channelKind = "channel_kind"
+        case dueAt = "due_at"
+        case nextTryAt = "next_try_at"
+        case deliveredAt = "delivered_at"
+        case cancelledAt = "cancelled_at"
+        case failedAt = "failed_at"
+        case lastError = "last_error"
+        case idemKey = "idem_key"
+    }
+
+    public init(
+        reportID: Int64, responderID: String, channel: Int, channelKind: String, event: String, step: Int, dueAt: Date, idemKey: String
+    ) {
+        self.reportID = reportID
+        self.responderID = responderID
+        self.channel = channel
+        self.channelKind = channelKind
+        self.event = event
+        self.step = step
+        self.dueAt = dueAt
+        self.attempts = 0
+        self.nextTryAt = dueAt
+        self.idemKey = idemKey
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+}
+
+/// The single row holding the community's name, address and categories.
+struct CommunityRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "community"
+    var id: Int = 1
+    var name: String
+    var baseURL: String
+    var categories: [Category]
+    var policyID: Int64
+    var updatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, categories
+        case baseURL = "base_url"
+        case policyID = "policy_id"
+        case updatedAt = "updated_at"
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import GRDB
+import WhistleCore
+
+/// What a resident submitted, already checked by the server.
+public struct ReportDraft: Sendable {
+    public var pointID: String
+    public var category: String
+    public var description: String
+    public var phone: String?
+    public var photoIDs: [String]
+    public var statusKeyHash: String
+
+    public init(pointID: String, category: String, description: String, phone: String? = nil, photoIDs: [String] = [], statusKeyHash: String) {
+        self.pointID = pointID
+        self.category = category
+        self.description = description
+        self.phone = phone
+        self.photoIDs = photoIDs
+        self.statusKeyHash = statusKeyHash
+    }
+}
+
+/// A committed report and what was planned for it.
+public struct CreatedReport: Sendable {
+    public var report: Report
+    /// The open report this one repeats, when it does.
+    public var original: Report?
+    public var outbox: [OutboxEntry]
+    /// Steps where nobody was on duty and the grid leader was told instead.
+    public var dutyGaps: [Int]
+}
+
+extension AppDatabase {
+    /// How long an open report on the same point and category makes a new one a duplicate.
+    public static let duplicateWindow: TimeInterval = 2 * 3600
+
+    /// Numbers, stores and plans a report in ONE transaction: when this returns, the report, its `created`
+    /// event and every escalation step are on disk, and only then may the resident be told "received".
+    public func createReport(_ draft: ReportDraft, at now: Date) async throws -> CreatedReport {
+        try await writer.write { db in
+            guard let community = try Self.community(db) else { throw StoreError.notFound("community (run whistle import)") }
+            guard let point = try Point.fetchOne(db, key: draft.pointID), point.active else {
+                throw StoreError.notFound("point '\(draft.pointID)'")
+            }
+            let number = try Self.nextNumber(at: now, db)
+            let original = try Report
+                .filter(Report.Columns.pointID == point.id && Report.Columns.category == draft.category)
+                .filter([ReportStatus.open.rawValue, ReportStatus.acknowledged.rawValue, ReportStatus.whistled.rawValue]
+                    .contains(Report.Columns.status))
+                .filter(Report.Columns.createdAt >= now.addingTimeInterval(-Self.duplicateWindow))
+                .order(Report.Columns.createdAt)
+                .fetchOne(db)
+
+            var report = Report(
+                number: number, pointID: point.id, category: draft.category, description: draft.description, photoIDs: draft.photoIDs,
+                phone: draft.phone, status: original == nil ? .open : .duplicate, duplicateOf: original?.id,
+                policyID: community.policyID, createdAt: now, statusKeyHash: draft.statusKeyHash)
+            try report.insert(db)
+            guard let reportID = report.id else { throw StoreError.notFound("report id") }
+
+            var detail = ["number": number]
+            if let original { detail["duplicate_of"] = original.number }
+            var created = Event(reportID: reportID, at: now, kind: "created", actor: "resident", detail: detail)
+            try created.insert(db)
+
+            // A duplicate rides on the original's escalation; planning it again would page people twice.
+            guard original == nil else { return CreatedReport(report: report, original: original, outbox: [], dutyGaps: []) }
+
+            let roster = try Self.roster(db)
+            var outbox: [OutboxEntry] = []
+            var gaps: [Int] = []
+            for (index, step) in community.policy.steps.enumerated() {
+                let due = now.addingTimeInterval(TimeInterval(step.afterSeconds))
+                let recipients = roster.resolve(step.notify, grid: point.gridID, at: due)
+                if recipients.dutyGap { gaps.append(index) }
+                for responderID in recipients.responderIDs {
+                    guard let responder = roster.responders[responderID] else { continue }
+                    for (channelIndex, channel) in responder.channels.enumerated() {
+                        var entry = OutboxEntry(
+                            reportID: reportID, responderID: responderID, channel: channelIndex, channelKind: channel.kind,
+                            event: "report.notify", step: index, dueAt: due,
+                            idemKey: "\(number)/notify/\(index)/\(responderID)/\(channelIndex)")
+                        try entry.insert(db)
+                        outbox.append(entry)
+                    }
+                }
+            }
+            return CreatedReport(report: report, original: nil, outbox: outbox, dutyGaps: gaps)
+        }
+    }
+
+    /// `YYYYMMDD-NNNN`: the sequence restarts each local (Asia/Shanghai) day.
+    static func nextNumber(at now: Date, _ db: Database) throws -> String {
+        let day = ShanghaiTime.dayStamp(now)
+        let sequence = try Int.fetchOne(
+            db,
+            sql: "INSERT INTO report_day (day, last) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last",
+            arguments: [day]) ?? 1
+        return ReportNumber.make(day: day, sequence: sequence)
+    }
+
+    static func roster(_ db: Database) throws -> Roster {
+        Roster(
+            grids: try Grid.fetchAll(db), responders: try Responder.fetchAll(db),
+            duty: try DutyShift.fetchAll(db, sql: "SELECT * FROM duty ORDER BY rowid"))
+    }
+
+    public func report(number: String) async throws -> Report? {
+        try await writer.read { db in try Report.filter(Report.Columns.number == number).fetchOne(db) }
+    }
+
+    /// The report's timeline, oldest first.
+    public func events(reportID: Int64) async throws -> [Event] {
+        try await writer.read { db in
+            try Event.filter(Column("report_id") == reportID).order(Column("at"), Column("id")).fetchAll(db)
+        }
+    }
+
+    public func outbox(reportID: Int64) async throws -> [OutboxEntry] {
+        try await writer.read { db in
+            try OutboxEntry.filter(Column("report_id") == reportID).order(Column("due_at"), Column("id")).fetchAll(db)
+        }
+    }
+}
