@@ -93,15 +93,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "WhistleQRTests", dependencies: ["WhistleQR"], swiftSettings: swiftSettings),
-        .testTarget(name: "WhistleDispatchTests", dependencies: ["WhistleDispatch"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WhistleDispatchTests",
+            dependencies: ["WhistleDispatch", "WhistleStore", "WhistleCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "WhistleServerTests",
             dependencies: [
                 "WhistleServer",
+                "WhistleStore",
+                "WhistleCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "WhistleCLITests", dependencies: ["whistle"], swiftSettings: swiftSettings),
+        // Runs the built `whistle` binary as a user would.
+        .testTarget(name: "WhistleCLITests", dependencies: ["whistle", "WhistleStore"], swiftSettings: swiftSettings),
     ]
 )

@@ -6,6 +6,11 @@ public struct Recipients: Sendable, Equatable {
     public var responderIDs: [String]
     /// True when `on_duty` found nobody and fell back to the grid leader: a gap in the duty table.
     public var dutyGap: Bool
+
+    public init(responderIDs: [String], dutyGap: Bool) {
+        self.responderIDs = responderIDs
+        self.dutyGap = dutyGap
+    }
 }
 
 /// The parts of a community needed to turn policy targets into people.

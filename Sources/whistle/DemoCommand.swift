@@ -36,6 +36,8 @@ struct DemoCommand: AsyncParsableCommand {
                 print(TerminalRenderer.render(try QRMatrix.encode(info.url(for: statue), level: .M)))
             }
             print("Health: http://\(listen.host):\(listen.port)/healthz — stop with Ctrl-C.\n")
+            // The server logs to stderr from here on; show the URLs first even when stdout is a pipe.
+            fflush(stdout)
         }
         try await Server.run(store: store, listen: listen)
     }

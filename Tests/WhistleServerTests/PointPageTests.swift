@@ -1,0 +1,124 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import WhistleCore
+import WhistleServer
+import GRDB
+import WhistleStore
+
+private func seededDatabase(_ edit: (String) -> String = { $0 }) throws -> AppDatabase {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("whistle-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let database = try AppDatabase.open(path: folder.appendingPathComponent("test.sqlite").path)
+    var root = URL(fileURLWithPath: #filePath)
+    while !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) { root.deleteLastPathComponent() }
+    let yaml = try String(contentsOf: root.appendingPathComponent("assets/demo/community.yaml"), encoding: .utf8)
+    try database.importCommunity(try CommunityLoader.parse(edit(yaml)))
+    return database
+}
+
+private func testApp(_ database: AppDatabase) async throws -> some ApplicationProtocol {
+    try await buildApplication(config: ServerConfig(), database: database)
+}
+
+@Suite("Point page")
+struct PointPageTests {
+    @Test("health and readiness")
+    func health() async throws {
+        let app = try await testApp(try seededDatabase())
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test("a point's page shows its name, kind, address and the community's categories, in Chinese and English")
+    func page() async throws {
+        let database = try seededDatabase()
+        let statue = try #require(try await database.point(id: "statue-south-gate"))
+        let app = try await testApp(database)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/p/\(statue.code)", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+                let html = String(buffer: response.body)
+                #expect(html.contains("<h1>红哨塑像（南门）</h1>"))
+                #expect(html.contains("晨宇小区南门"))
+                #expect(html.contains("老人求助"))
+                #expect(html.contains("lang=\"zh\""))
+            }
+            try await client.execute(uri: "/p/\(statue.code)?lang=en", method: .get) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("lang=\"en\""))
+                #expect(html.contains("What you can report"))
+            }
+        }
+    }
+
+    @Test("a merchant's page lists its services")
+    func merchant() async throws {
+        let database = try seededDatabase()
+        let pharmacy = try #require(try await database.point(id: "merchant-pharmacy"))
+        try await testApp(database).test(.router) { client in
+            try await client.execute(uri: "/p/\(pharmacy.code)", method: .get) { response in
+                #expect(String(buffer: response.body).contains("<li>免费测血压</li>"))
+            }
+        }
+    }
+
+    @Test("an unknown or rotated code is a friendly 404 page")
+    func notFound() async throws {
+        let database = try seededDatabase()
+        let old = try #require(try await database.point(id: "statue-south-gate")).code
+        _ = try await database.rotateCode(pointID: "statue-south-gate")
+        try await testApp(database).test(.router) { client in
+            for uri in ["/p/\(old)", "/p/ZZZZZZZZZZZZZ", "/p/%3Cscript%3E"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .notFound)
+                    #expect(String(buffer: response.body).contains("没有找到这个二维码"))
+                }
+            }
+        }
+    }
+
+    @Test("names from the community file are escaped")
+    func escaping() async throws {
+        let database = try seededDatabase { $0.replacingOccurrences(of: "name: 惠民大药房", with: "name: \"<script>alert(1)</script>\"") }
+        let pharmacy = try #require(try await database.point(id: "merchant-pharmacy"))
+        try await testApp(database).test(.router) { client in
+            try await client.execute(uri: "/p/\(pharmacy.code)", method: .get) { response in
+                let html = String(buffer: response.body)
+                #expect(!html.contains("<script>"))
+                #expect(html.contains("&lt;script&gt;"))
+            }
+        }
+    }
+
+    @Test("every answer carries the security headers")
+    func headers() async throws {
+        try await testApp(try seededDatabase()).test(.router) { client in
+            for uri in ["/healthz", "/p/ZZZZZZZZZZZZZ", "/nowhere"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true, "\(uri)")
+                    #expect(response.headers[.xContentTypeOptions] == "nosniff")
+                    #expect(response.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
+                }
+            }
+        }
+    }
+
+    @Test("each view of a point's page is counted for plaque health")
+    func scanCount() async throws {
+        let database = try seededDatabase()
+        let statue = try #require(try await database.point(id: "statue-south-gate"))
+        try await testApp(database).test(.router) { client in
+            for _ in 0..<3 { try await client.execute(uri: "/p/\(statue.code)", method: .get) { _ in } }
+        }
+        let total = try await database.writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT SUM(count) FROM scan_count WHERE point_id = 'statue-south-gate'")
+        }
+        #expect(total == 3)
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import GRDB
+import Testing
+import WhistleCore
+import WhistleStore
+
+private func draft(_ point: String = "statue-south-gate", category: String = "water") -> ReportDraft {
+    ReportDraft(pointID: point, category: category, description: "下水道冒水", phone: "13800000009", statusKeyHash: Secret.hash("k"))
+}
+
+@Suite("Reports")
+struct ReportTests {
+    @Test("numbers count up within a local day and restart at Shanghai midnight")
+    func numbering() async throws {
+        let (database, _) = try seeded()
+        let late = local("2026-11-25T23:59:58")
+        let first = try await database.createReport(draft(category: "water"), at: late)
+        let second = try await database.createReport(draft(category: "road"), at: late.addingTimeInterval(1))
+        let nextDay = try await database.createReport(draft(category: "fire"), at: local("2026-11-26T00:00:00"))
+        #expect(first.report.number == "20261125-0001")
+        #expect(second.report.number == "20261125-0002")
+        #expect(nextDay.report.number == "20261126-0001")
+        // 16:00 UTC is already the next day in Shanghai.
+        let utc = ISO8601DateFormatter().date(from: "2026-11-26T16:00:00Z")!
+        #expect(try await database.createReport(draft(category: "help"), at: utc).report.number == "20261127-0001")
+    }
+
+    @Test("a report, its created event and every escalation step are written together")
+    func plannedInOneTransaction() async throws {
+        let (database, _) = try seeded()
+        let mondayMorning = local("2026-11-23T09:00:00")
+        let created = try await database.createReport(draft(), at: mondayMorning)
+        let id = try #require(created.report.id)
+        let stored = try #require(try await database.report(number: created.report.number))
+        #expect(stored.status == .open)
+        #expect(stored.phone == "13800000009")
+        #expect(try await database.events(reportID: id).map(\.kind) == ["created"])
+
+        let outbox = try await database.outbox(reportID: id)
+        #expect(outbox == created.outbox)
+        // g1 on Monday: r-zhao on duty, r-qian backup, r-li leader, r-shang secretary; one channel each.
+        let plan = outbox.map { "\($0.step) \($0.responderID) \($0.channelKind) \(Int($0.dueAt.timeIntervalSince(mondayMorning)))" }
+        #expect(plan == ["0 r-zhao webhook 0", "1 r-zhao webhook 180", "1 r-qian wecom 180", "2 r-li dingtalk 360", "3 r-shang feishu 540"])
+        #expect(Set(outbox.map(\.idemKey)).count == outbox.count)
+    }
+
+    @Test("a second report on the same point and category within 2 hours is linked, not escalated again")
+    func duplicates() async throws {
+        let (database, _) = try seeded()
+        let now = local("2026-11-23T09:00:00")
+        let original = try await database.createReport(draft(), at: now)
+        let repeatReport = try await database.createReport(draft(), at: now.addingTimeInterval(3600))
+        #expect(repeatReport.report.status == .duplicate)
+        #expect(repeatReport.report.duplicateOf == original.report.id)
+        #expect(repeatReport.original?.number == original.report.number)
+        #expect(repeatReport.outbox.isEmpty)
+        let otherCategory = try await database.createReport(draft(category: "road"), at: now.addingTimeInterval(3600))
+        #expect(otherCategory.report.status == .open)
+        let later = try await database.createReport(draft(), at: now.addingTimeInterval(3 * 3600))
+        #expect(later.report.status == .open)
+    }
+
+    @Test("a report on a point with no one on duty goes to the leader and the gap is reported")
+    func dutyGap() async throws {
+        let (database, _) = try seeded()
+        // g2 on Monday 07:00: the day shift starts at 08:00 and Sunday had no night shift (mon-fri only).
+        let created = try await database.createReport(draft("station-guard-north"), at: local("2026-11-23T07:00:00"))
+        #expect(created.dutyGaps.contains(0))
+        #expect(created.outbox.first { $0.step == 0 }?.responderID == "r-li")
+    }
+
+    @Test("rotating a code voids the old plaque and issues a new one")
+    func rotation() async throws {
+        let (database, _) = try seeded()
+        let before = try #require(try await database.point(id: "statue-south-gate"))
+        let after = try await database.rotateCode(pointID: "statue-south-gate")
+        #expect(after.code != before.code)
+        #expect(try await database.lookup(code: before.code) == .void(after))
+        #expect(try await database.lookup(code: after.code) == .active(after))
+        #expect(try await database.lookup(code: after.code.lowercased()) == .active(after))
+        #expect(try await database.lookup(code: "ZZZZZZZZZZZZZ") == .unknown)
+        await #expect(throws: StoreError.self) { try await database.rotateCode(pointID: "nope") }
+    }
+
+    @Test("scan counts are per point and local day")
+    func scans() async throws {
+        let (database, _) = try seeded()
+        try await database.countScan(pointID: "statue-south-gate", at: local("2026-11-25T10:00:00"))
+        try await database.countScan(pointID: "statue-south-gate", at: local("2026-11-25T23:00:00"))
+        try await database.countScan(pointID: "statue-south-gate", at: local("2026-11-26T01:00:00"))
+        let rows = try await database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT day, count FROM scan_count ORDER BY day").map { "\($0["day"] as String) \($0["count"] as Int)" }
+        }
+        #expect(rows == ["20261125 2", "20261126 1"])
+    }
+}
