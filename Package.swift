@@ -30,6 +30,11 @@ let package = Package(
             pkgConfig: "libqrencode",
             providers: [.apt(["libqrencode-dev"])]
         ),
+        .systemLibrary(
+            name: "CCairo",
+            pkgConfig: "pangocairo",
+            providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]
+        ),
 
         // The domain: pure Swift, no I/O, imports nothing of ours.
         .target(name: "WhistleCore", swiftSettings: swiftSettings),
@@ -44,7 +49,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "WhistleQR", dependencies: ["CQREncode"], swiftSettings: swiftSettings),
+        .target(name: "WhistleQR", dependencies: ["WhistleCore", "CQREncode", "CCairo"], swiftSettings: swiftSettings),
         .target(
             name: "WhistleDispatch",
             dependencies: [
@@ -92,7 +97,7 @@ let package = Package(
             dependencies: ["WhistleStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "WhistleQRTests", dependencies: ["WhistleQR"], swiftSettings: swiftSettings),
+        .testTarget(name: "WhistleQRTests", dependencies: ["WhistleQR", "WhistleCore", "CCairo"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WhistleDispatchTests",
             dependencies: ["WhistleDispatch", "WhistleStore", "WhistleCore", .product(name: "Logging", package: "swift-log")],

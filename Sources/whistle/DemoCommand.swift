@@ -37,7 +37,7 @@ struct DemoCommand: AsyncParsableCommand {
             }
             print("Health: http://\(listen.host):\(listen.port)/healthz — stop with Ctrl-C.\n")
             // The server logs to stderr from here on; show the URLs first even when stdout is a pipe.
-            fflush(stdout)
+            fflush(nil)
         }
         try await Server.run(store: store, listen: listen)
     }

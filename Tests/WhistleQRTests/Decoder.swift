@@ -37,6 +37,35 @@ enum Decoder {
         return data.isEmpty ? [] : [data]
     }
 
+    /// Every code in an image, one text each (for images holding several codes, such as a sheet).
+    static func decodeAll(imageAt url: URL) throws -> [String] {
+        let data = try run("zbarimg", ["--nodbus", "--raw", "-q", "-Sqrcode.enable", url.path])
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    /// Decodes a plaque file as a phone would see it once printed: PNG as is, SVG and PDF rasterised first.
+    static func decode(file url: URL) throws -> [String] {
+        switch url.pathExtension {
+        case "png":
+            return try decodeAll(imageAt: url)
+        case "svg":
+            let png = temporaryFile(".png")
+            defer { try? FileManager.default.removeItem(at: png) }
+            try run("rsvg-convert", ["--dpi-x", "150", "--dpi-y", "150", "-o", png.path, url.path])
+            return try decodeAll(imageAt: png)
+        case "pdf":
+            let prefix = temporaryFile("")
+            try run("pdftoppm", ["-r", "150", "-png", url.path, prefix.path])
+            let folder = prefix.deletingLastPathComponent()
+            let pages = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+                .filter { $0.hasPrefix(prefix.lastPathComponent) && $0.hasSuffix(".png") }.sorted()
+            defer { for page in pages { try? FileManager.default.removeItem(at: folder.appendingPathComponent(page)) } }
+            return try pages.flatMap { try decodeAll(imageAt: folder.appendingPathComponent($0)) }
+        default:
+            throw Failure(description: "no decoder for \(url.lastPathComponent)")
+        }
+    }
+
     static func decode(svg: String) throws -> [Data] {
         let svgURL = temporaryFile(".svg")
         let pngURL = temporaryFile(".png")

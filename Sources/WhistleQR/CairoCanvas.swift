@@ -1,0 +1,206 @@
+import CCairo
+import Foundation
+
+/// Output a canvas draws to.
+public enum CanvasTarget: Sendable {
+    /// Vector SVG; text becomes outlines, so a print shop needs no fonts.
+    case svg(path: String)
+    /// Vector PDF with the CJK font embedded as a subset.
+    case pdf(path: String)
+    /// Raster PNG at the given resolution.
+    case png(path: String, dpi: Double)
+}
+
+public struct CanvasError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+}
+
+/// Cairo and Pango behind one Swift type: the rest of the module draws in millimetres.
+///
+/// Every drawing call uses millimetres of the physical page; the scale to points (SVG, PDF)
+/// or pixels (PNG) is set once here, so layouts are the same in every format.
+final class CairoCanvas {
+    private let surface: OpaquePointer
+    let context: OpaquePointer
+    private let target: CanvasTarget
+    /// Device units per millimetre: points for vectors, pixels for PNG.
+    let unitsPerMM: Double
+
+    static let pointsPerMM = 72.0 / 25.4
+
+    /// A canvas for pages of `width` × `height` mm.
+    init(target: CanvasTarget, widthMM: Double, heightMM: Double) throws {
+        self.target = target
+        let made: OpaquePointer?
+        switch target {
+        case .svg(let path):
+            unitsPerMM = Self.pointsPerMM
+            made = cairo_svg_surface_create(path, widthMM * unitsPerMM, heightMM * unitsPerMM)
+        case .pdf(let path):
+            unitsPerMM = Self.pointsPerMM
+            made = cairo_pdf_surface_create(path, widthMM * unitsPerMM, heightMM * unitsPerMM)
+        case .png(_, let dpi):
+            unitsPerMM = dpi / 25.4
+            made = cairo_image_surface_create(
+                CAIRO_FORMAT_RGB24, Int32((widthMM * unitsPerMM).rounded()), Int32((heightMM * unitsPerMM).rounded()))
+        }
+        guard let made, cairo_surface_status(made) == CAIRO_STATUS_SUCCESS else {
+            let status = made.map { String(cString: cairo_status_to_string(cairo_surface_status($0))) } ?? "no surface"
+            if let made { cairo_surface_destroy(made) }
+            throw CanvasError(description: "cannot create \(target.pathDescription): \(status)")
+        }
+        surface = made
+        guard let cr = cairo_create(made) else {
+            cairo_surface_destroy(made)
+            throw CanvasError(description: "cannot draw on \(target.pathDescription)")
+        }
+        context = cr
+        cairo_scale(cr, unitsPerMM, unitsPerMM)
+        if case .png = target {
+            // A PNG starts black; paper is white.
+            fill(x: 0, y: 0, width: widthMM, height: heightMM, color: .white)
+        }
+    }
+
+    deinit {
+        cairo_destroy(context)
+        cairo_surface_destroy(surface)
+    }
+
+    /// Starts a new page (PDF); the scale carries over.
+    func nextPage() {
+        cairo_show_page(context)
+    }
+
+    /// Writes the output and reports any error cairo collected while drawing.
+    func finish() throws {
+        if case .png(let path, _) = target {
+            cairo_surface_flush(surface)
+            let status = cairo_surface_write_to_png(surface, path)
+            guard status == CAIRO_STATUS_SUCCESS else {
+                throw CanvasError(description: "cannot write \(path): \(String(cString: cairo_status_to_string(status)))")
+            }
+        } else {
+            cairo_surface_finish(surface)
+        }
+        let status = cairo_surface_status(surface)
+        guard status == CAIRO_STATUS_SUCCESS else {
+            throw CanvasError(description: "cannot write \(target.pathDescription): \(String(cString: cairo_status_to_string(status)))")
+        }
+    }
+
+    // MARK: Shapes
+
+    struct Color {
+        var red, green, blue: Double
+        static let white = Color(red: 1, green: 1, blue: 1)
+        static let black = Color(red: 0, green: 0, blue: 0)
+        static let grey = Color(red: 0.3, green: 0.3, blue: 0.3)
+        /// The red of the whistle statues and party-service signage.
+        static let whistleRed = Color(red: 0.78, green: 0.06, blue: 0.14)
+    }
+
+    func fill(x: Double, y: Double, width: Double, height: Double, color: Color) {
+        cairo_set_source_rgb(context, color.red, color.green, color.blue)
+        cairo_rectangle(context, x, y, width, height)
+        cairo_fill(context)
+    }
+
+    func line(from start: (Double, Double), to end: (Double, Double), widthMM: Double, color: Color = .black) {
+        cairo_set_source_rgb(context, color.red, color.green, color.blue)
+        cairo_set_line_width(context, widthMM)
+        cairo_move_to(context, start.0, start.1)
+        cairo_line_to(context, end.0, end.1)
+        cairo_stroke(context)
+    }
+
+    func strokeRect(x: Double, y: Double, width: Double, height: Double, widthMM: Double, color: Color) {
+        cairo_set_source_rgb(context, color.red, color.green, color.blue)
+        cairo_set_line_width(context, widthMM)
+        cairo_rectangle(context, x, y, width, height)
+        cairo_stroke(context)
+    }
+
+    /// Draws the QR code with its quiet zone in a `side` mm square; returns the side actually used.
+    ///
+    /// On a PNG the module is snapped to whole pixels and drawn without antialiasing, so no module is
+    /// smeared across two pixels; vectors use the exact size.
+    @discardableResult
+    func qr(_ matrix: QRMatrix, x: Double, y: Double, side: Double, quietZone: Int = 4) -> Double {
+        let total = Double(matrix.size + 2 * quietZone)
+        var module = side / total
+        if case .png = target {
+            let pixels = max(1, (module * unitsPerMM).rounded(.down))
+            module = pixels / unitsPerMM
+        }
+        let used = module * total
+        let left = x + (side - used) / 2
+        let top = y + (side - used) / 2
+        fill(x: left, y: top, width: used, height: used, color: .white)
+        cairo_save(context)
+        cairo_set_antialias(context, CAIRO_ANTIALIAS_NONE)
+        cairo_set_source_rgb(context, 0, 0, 0)
+        for row in 0..<matrix.size {
+            var column = 0
+            while column < matrix.size {
+                guard matrix[column, row] else {
+                    column += 1
+                    continue
+                }
+                let start = column
+                while column < matrix.size && matrix[column, row] { column += 1 }
+                cairo_rectangle(
+                    context, left + Double(start + quietZone) * module, top + Double(row + quietZone) * module,
+                    Double(column - start) * module, module)
+            }
+        }
+        cairo_fill(context)
+        cairo_restore(context)
+        return used
+    }
+
+    // MARK: Text
+
+    enum Alignment { case left, center }
+
+    /// Lays out `text` in a box `width` mm wide starting at `y`; returns the height used in mm.
+    ///
+    /// `sizeMM` is the font's em size in millimetres. Text wraps by word or character (CJK) and is cut
+    /// with an ellipsis after `maxLines`.
+    @discardableResult
+    func text(
+        _ text: String, x: Double, y: Double, width: Double, sizeMM: Double, bold: Bool = false, monospace: Bool = false,
+        color: Color = .black, alignment: Alignment = .center, maxLines: Int = 1
+    ) -> Double {
+        guard let layout = pango_cairo_create_layout(context) else { return 0 }
+        defer { g_object_unref(UnsafeMutableRawPointer(layout)) }
+        let family = monospace ? "Noto Sans Mono CJK SC" : "Noto Sans CJK SC"
+        guard let font = pango_font_description_from_string("\(family) \(bold ? "Bold" : "Regular")") else { return 0 }
+        defer { pango_font_description_free(font) }
+        let scale = Double(whistle_pango_scale())
+        pango_font_description_set_absolute_size(font, sizeMM * scale)
+        pango_layout_set_font_description(layout, font)
+        pango_layout_set_width(layout, Int32(width * scale))
+        pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR)
+        pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END)
+        // A negative height limits the layout to that many lines.
+        pango_layout_set_height(layout, -Int32(maxLines))
+        pango_layout_set_alignment(layout, alignment == .center ? PANGO_ALIGN_CENTER : PANGO_ALIGN_LEFT)
+        pango_layout_set_text(layout, text, -1)
+        cairo_set_source_rgb(context, color.red, color.green, color.blue)
+        cairo_move_to(context, x, y)
+        pango_cairo_update_layout(context, layout)
+        pango_cairo_show_layout(context, layout)
+        var logical = PangoRectangle()
+        pango_layout_get_extents(layout, nil, &logical)
+        return Double(logical.height) / scale
+    }
+}
+
+extension CanvasTarget {
+    var pathDescription: String {
+        switch self {
+        case .svg(let path), .pdf(let path), .png(let path, _): path
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import WhistleCore
+import WhistleQR
+import WhistleStore
+
+extension PlaqueFormat: ExpressibleByArgument {}
+
+struct PlaquesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plaques",
+        abstract: "Print-ready plaques for points: SVG, PNG or PDF, one file each or A4 sheets.",
+        discussion: """
+            Each plaque is 90 × 125 mm with the QR code (error correction H, 4-module quiet zone) at 62 mm
+            (50 mm on a merchant's service sign), the point's name, the community, and under the code the
+            short domain and the code itself, so residents can check a sticker. --sheet a4 writes one PDF
+            with four plaques a page and cut marks.
+            """
+    )
+
+    enum Sheet: String, ExpressibleByArgument { case a4 }
+
+    @Flag(help: "Every active point.") var all = false
+    @Option(name: .customLong("point"), parsing: .upToNextOption, help: "Point ids.") var points: [String] = []
+    @Option(help: "svg, png or pdf.") var format: PlaqueFormat
+    @Option(help: "Folder to write into (created if missing).") var out: String
+    @Option(help: "Resolution of PNG plaques.") var dpi: Double = 300
+    @Option(help: "Impose plaques on sheets (PDF only).") var sheet: Sheet?
+    @OptionGroup var database: DatabaseOptions
+
+    func validate() throws {
+        guard all != !points.isEmpty else { throw ValidationError("give either --all or --point ID…") }
+        guard (72...1200).contains(dpi) else { throw ValidationError("--dpi must be 72…1200") }
+        if sheet != nil && format != .pdf { throw ValidationError("--sheet a4 needs --format pdf") }
+    }
+
+    func run() async throws {
+        try await oneLine {
+            let store = try database.open()
+            guard let community = try await store.community() else { throw CLIError("no community yet: run `whistle import` first") }
+            var chosen: [Point] = []
+            if all {
+                chosen = try await store.points()
+            } else {
+                for id in points {
+                    guard let point = try await store.point(id: id) else { throw CLIError("unknown point '\(id)'") }
+                    guard point.active else { throw CLIError("point '\(id)' is deactivated; its plaque would be void") }
+                    chosen.append(point)
+                }
+            }
+            guard !chosen.isEmpty else { throw CLIError("no active points to print") }
+            do {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            } catch {
+                throw CLIError("cannot create \(out): \(error.localizedDescription)")
+            }
+            let plaques = chosen.map { point in
+                Plaque(
+                    kind: point.kind, name: point.name, community: community.name, services: point.services,
+                    url: community.url(for: point), code: point.code)
+            }
+            let folder = URL(fileURLWithPath: out)
+            if sheet == .a4 {
+                let path = folder.appendingPathComponent("plaques-a4.pdf").path
+                try PlaqueRenderer.renderSheet(plaques, path: path)
+                print("\(path): \(plaques.count) plaques on \((plaques.count + 3) / 4) A4 pages")
+                return
+            }
+            for (point, plaque) in zip(chosen, plaques) {
+                let path = folder.appendingPathComponent("\(point.id).\(format.rawValue)").path
+                try PlaqueRenderer.render(plaque, format: format, path: path, dpi: dpi)
+                print("\(path)  \(plaque.url)")
+            }
+        }
+    }
+}

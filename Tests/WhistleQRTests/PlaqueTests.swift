@@ -1,0 +1,144 @@
+import CCairo
+import Foundation
+import Testing
+import WhistleCore
+import WhistleQR
+
+private let plaques: [Plaque] = [
+    Plaque(kind: .statue, name: "红哨塑像（南门）", community: "晨宇社区", url: "https://whistle.example.cn/p/SH814KX6QFSM7", code: "SH814KX6QFSM7"),
+    Plaque(kind: .station, name: "北门门卫室", community: "晨宇社区", url: "https://whistle.example.cn/p/3P6WS9W4P36MP", code: "3P6WS9W4P36MP"),
+    Plaque(
+        kind: .merchant, name: "惠民大药房", community: "晨宇社区", services: ["免费测血压", "应急药品", "饮用热水"],
+        url: "https://whistle.example.cn/p/JM7GE7TDP8JZY", code: "JM7GE7TDP8JZY"),
+]
+
+private func folder() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("whistle-plaques-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// Re-photographs a PNG badly: shrunk to `pixelsPerModule`, turned a few degrees, and blurred by a
+/// second resampling, the way a worn plaque looks on a cheap phone from a step away.
+private func degrade(_ source: URL, to destination: URL, scale: Double, degrees: Double) throws {
+    guard let image = cairo_image_surface_create_from_png(source.path), cairo_surface_status(image) == CAIRO_STATUS_SUCCESS else {
+        throw Decoder.Failure(description: "cannot read \(source.path)")
+    }
+    defer { cairo_surface_destroy(image) }
+    let width = Double(cairo_image_surface_get_width(image))
+    let height = Double(cairo_image_surface_get_height(image))
+    func resample(_ input: OpaquePointer, width: Double, height: Double, factor: Double, rotate: Double) -> OpaquePointer {
+        let outWidth = Int32((width * factor).rounded(.up)) + 40
+        let outHeight = Int32((height * factor).rounded(.up)) + 40
+        let output = cairo_image_surface_create(CAIRO_FORMAT_RGB24, outWidth, outHeight)!
+        let cr = cairo_create(output)!
+        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85)
+        cairo_paint(cr)
+        cairo_translate(cr, Double(outWidth) / 2, Double(outHeight) / 2)
+        cairo_rotate(cr, rotate * .pi / 180)
+        cairo_scale(cr, factor, factor)
+        cairo_translate(cr, -width / 2, -height / 2)
+        cairo_set_source_surface(cr, input, 0, 0)
+        cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD)
+        cairo_paint(cr)
+        cairo_destroy(cr)
+        return output
+    }
+    let small = resample(image, width: width, height: height, factor: scale, rotate: degrees)
+    defer { cairo_surface_destroy(small) }
+    // Up again by 2 with bilinear filtering: soft edges, as an out-of-focus photo.
+    let blurred = resample(
+        small, width: Double(cairo_image_surface_get_width(small)), height: Double(cairo_image_surface_get_height(small)), factor: 2,
+        rotate: 0)
+    defer { cairo_surface_destroy(blurred) }
+    #expect(cairo_surface_write_to_png(blurred, destination.path) == CAIRO_STATUS_SUCCESS)
+}
+
+@Suite("Plaques")
+struct PlaqueTests {
+    @Test("every kind in every format decodes to exactly the point's URL", arguments: plaques.map(\.kind), PlaqueFormat.allCases)
+    func decodes(kind: PointKind, format: PlaqueFormat) throws {
+        let plaque = try #require(plaques.first { $0.kind == kind })
+        let file = try folder().appendingPathComponent("\(kind.rawValue).\(format.rawValue)")
+        try PlaqueRenderer.render(plaque, format: format, path: file.path)
+        #expect(try Decoder.decode(file: file) == [plaque.url])
+    }
+
+    @Test("a PNG plaque is 90 × 125 mm at its dpi and its code is at least 30 mm wide")
+    func physicalSize() throws {
+        let file = try folder().appendingPathComponent("statue.png")
+        try PlaqueRenderer.render(plaques[0], format: .png, path: file.path, dpi: 300)
+        let image = try #require(cairo_image_surface_create_from_png(file.path))
+        defer { cairo_surface_destroy(image) }
+        let pxPerMM = 300 / 25.4
+        #expect(abs(Double(cairo_image_surface_get_width(image)) - 90 * pxPerMM) <= 1)
+        #expect(abs(Double(cairo_image_surface_get_height(image)) - 125 * pxPerMM) <= 1)
+        // The finder pattern's dark extent, measured on the pixels: version and modules come from the matrix.
+        let matrix = try QRMatrix.encode(plaques[0].url, level: .H)
+        let stride = Int(cairo_image_surface_get_stride(image))
+        let data = try #require(cairo_image_surface_get_data(image))
+        let width = Int(cairo_image_surface_get_width(image))
+        let height = Int(cairo_image_surface_get_height(image))
+        func dark(_ x: Int, _ y: Int) -> Bool {
+            // Black, not the red border: every channel low.
+            (0..<3).allSatisfy { data[y * stride + x * 4 + $0] < 128 }
+        }
+        // Scan the middle band of the plaque for the widest run of rows holding dark QR modules.
+        var left = width
+        var right = 0
+        for y in (height * 35 / 100)..<(height * 80 / 100) {
+            for x in 0..<width where dark(x, y) {
+                left = min(left, x)
+                right = max(right, x)
+            }
+        }
+        let symbolMM = Double(right - left + 1) / pxPerMM
+        let withQuietZoneMM = symbolMM * Double(matrix.size + 8) / Double(matrix.size)
+        #expect(symbolMM >= 30, "symbol is \(symbolMM) mm")
+        #expect(withQuietZoneMM <= 62.5)
+    }
+
+    @Test("a worn, tilted, blurred photo of a plaque still decodes", arguments: [(0.22, 3.0), (0.16, -5.0)])
+    func degraded(scale: Double, degrees: Double) throws {
+        let dir = try folder()
+        let original = dir.appendingPathComponent("statue.png")
+        try PlaqueRenderer.render(plaques[0], format: .png, path: original.path, dpi: 300)
+        let worn = dir.appendingPathComponent("worn.png")
+        try degrade(original, to: worn, scale: scale, degrees: degrees)
+        #expect(try Decoder.decode(file: worn) == [plaques[0].url])
+    }
+
+    @Test("an A4 sheet holds four plaques a page, each decodes")
+    func sheet() throws {
+        let file = try folder().appendingPathComponent("sheet.pdf")
+        let five = plaques + plaques.prefix(2).map { plaque in
+            var copy = plaque
+            copy.url += "X"
+            return copy
+        }
+        try PlaqueRenderer.renderSheet(five, path: file.path)
+        let info = String(decoding: try Decoder.run("pdfinfo", [file.path]), as: UTF8.self)
+        #expect(info.contains(#/Pages:\s+2\n/#))
+        #expect(info.contains("595.276 x 841.89 pts (A4)"))
+        #expect(Set(try Decoder.decode(file: file)) == Set(five.map(\.url)))
+    }
+
+    @Test("the printed domain is the URL's host")
+    func domain() {
+        #expect(plaques[0].domain == "whistle.example.cn")
+        var local = plaques[0]
+        local.url = "http://127.0.0.1:8080/p/X"
+        #expect(local.domain == "127.0.0.1:8080")
+    }
+
+    @Test("a QR PNG has exactly scale pixels per module and decodes")
+    func qrPNG() throws {
+        let file = try folder().appendingPathComponent("qr.png")
+        let matrix = try QRMatrix.encode("https://whistle.example.cn/p/SH814KX6QFSM7", level: .M)
+        try PNGRenderer.write(matrix, path: file.path, scale: 5)
+        let image = try #require(cairo_image_surface_create_from_png(file.path))
+        defer { cairo_surface_destroy(image) }
+        #expect(Int(cairo_image_surface_get_width(image)) == (matrix.size + 8) * 5)
+        #expect(try Decoder.decode(file: file) == ["https://whistle.example.cn/p/SH814KX6QFSM7"])
+    }
+}
