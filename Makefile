@@ -5,7 +5,7 @@ PORT ?= 8080
 
 # Debian packages: C libraries we link (qrencode, cairo/pango), the CJK font plaques print with,
 # and the independent tools tests check our output with (zbarimg, rsvg-convert, pdftoppm, qrencode).
-PACKAGES := pkg-config libqrencode-dev qrencode libcairo2-dev libpango1.0-dev fonts-noto-cjk \
+PACKAGES := pkg-config libqrencode-dev qrencode libcairo2-dev libpango1.0-dev fonts-noto-cjk libvips-dev \
 	zbar-tools librsvg2-bin poppler-utils sqlite3
 
 .PHONY: deps build demo test bench clean

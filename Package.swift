@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // C libraries, each behind one Swift file in the module that uses it.
@@ -34,6 +36,11 @@ let package = Package(
             name: "CCairo",
             pkgConfig: "pangocairo",
             providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]
+        ),
+        .systemLibrary(
+            name: "CVips",
+            pkgConfig: "vips",
+            providers: [.apt(["libvips-dev"])]
         ),
 
         // The domain: pure Swift, no I/O, imports nothing of ours.
@@ -50,6 +57,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "WhistleQR", dependencies: ["WhistleCore", "CQREncode", "CCairo"], swiftSettings: swiftSettings),
+        // Images in and out: residents' photos, patrol photos of plaques.
+        .target(name: "WhistleImaging", dependencies: ["CVips"], swiftSettings: swiftSettings),
         .target(
             name: "WhistleDispatch",
             dependencies: [
@@ -67,8 +76,12 @@ let package = Package(
                 "WhistleStore",
                 "WhistleQR",
                 "WhistleDispatch",
+                "WhistleImaging",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -97,6 +110,7 @@ let package = Package(
             dependencies: ["WhistleStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "WhistleImagingTests", dependencies: ["WhistleImaging", "CCairo"], swiftSettings: swiftSettings),
         .testTarget(name: "WhistleQRTests", dependencies: ["WhistleQR", "WhistleCore", "CCairo"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WhistleDispatchTests",
@@ -109,7 +123,10 @@ let package = Package(
                 "WhistleServer",
                 "WhistleStore",
                 "WhistleCore",
+                "WhistleImaging",
+                "WhistleQR",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

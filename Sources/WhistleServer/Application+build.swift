@@ -5,18 +5,27 @@ import ServiceLifecycle
 import WhistleStore
 
 /// Builds the whole HTTP application; `whistle serve`, `whistle demo` and the tests all call this.
+///
+/// `notifier` is called after each report commits, so the dispatcher can wake at once instead of at its next poll.
 public func buildApplication(
     config: ServerConfig,
     database: AppDatabase,
     clock: any WallClock = SystemWallClock(),
+    notifier: @escaping @Sendable () -> Void = {},
     services: [any Service] = [],
     logger: Logger = Logger(label: "whistle.server")
 ) async throws -> some ApplicationProtocol {
     let pages = try await Pages.load()
-    let router = Router()
+    let tokens = FormTokens(key: try await database.serverKey(named: "form-token"))
+    let router = Router(context: WhistleRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
     HealthController(database: database).addRoutes(to: router)
-    PointController(database: database, pages: pages, clock: clock).addRoutes(to: router.group("p"))
+    PointController(
+        database: database, pages: pages, clock: clock, tokens: tokens, photos: PhotoStore(directory: database.photosDirectory),
+        trustedProxies: config.trustedProxies, clientLimiter: RateLimiter(config.limits.perClient),
+        pointLimiter: RateLimiter(config.limits.perPoint), notifier: notifier, logger: logger
+    ).addRoutes(to: router.group("p"))
+    StatusController(database: database, pages: pages, clock: clock).addRoutes(to: router.group("t"))
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "whistle"),

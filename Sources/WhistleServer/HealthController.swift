@@ -5,7 +5,7 @@ import WhistleStore
 struct HealthController {
     let database: AppDatabase
 
-    func addRoutes(to router: Router<some RequestContext>) {
+    func addRoutes(to router: Router<WhistleRequestContext>) {
         router.get("healthz") { _, _ in "ok\n" }
         router.get("readyz") { _, _ -> Response in
             guard await database.isReachable() else {

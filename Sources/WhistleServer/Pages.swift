@@ -6,7 +6,7 @@ import Mustache
 /// The resident pages' templates, loaded once at start-up: a missing or broken template stops the server there.
 struct Pages: Sendable {
     let library: MustacheLibrary
-    static let required = ["point", "not_found"]
+    static let required = ["layout", "point", "status", "message"]
 
     static func load() async throws -> Pages {
         guard let directory = Bundle.module.resourceURL?.appendingPathComponent("Templates").path else {
@@ -26,6 +26,15 @@ struct Pages: Sendable {
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-store"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// A short page that says what happened and, where it helps, links back to the form.
+    func message(_ language: Language, title: String, body: String, link: String? = nil, status: HTTPResponse.Status) -> Response {
+        var context = language.pageContext
+        context["title"] = language.text(title)
+        context["body"] = language.text(body)
+        if let link { context["link"] = link }
+        return render("message", context, status: status)
     }
 }
 

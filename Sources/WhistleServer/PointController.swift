@@ -1,34 +1,151 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
+import Logging
 import WhistleCore
+import WhistleImaging
 import WhistleStore
 
-/// The page a resident lands on after scanning a plaque.
+/// The page a resident lands on after scanning a plaque, and the report it sends.
 struct PointController: Sendable {
     let database: AppDatabase
     let pages: Pages
     let clock: any WallClock
+    let tokens: FormTokens
+    let photos: PhotoStore
+    let trustedProxies: Set<String>
+    let clientLimiter: RateLimiter
+    let pointLimiter: RateLimiter
+    let notifier: @Sendable () -> Void
+    let logger: Logger
 
-    func addRoutes(to group: RouterGroup<some RequestContext>) {
+    func addRoutes(to group: RouterGroup<WhistleRequestContext>) {
         group.get(":code", use: show)
+        group.post(":code", use: submit)
     }
 
-    @Sendable func show(_ request: Request, context: some RequestContext) async throws -> Response {
+    @Sendable func show(_ request: Request, context: WhistleRequestContext) async throws -> Response {
         let language = Language(request: request)
+        guard let (point, community) = try await find(context) else { return notFound(language) }
+        try await database.countScan(pointID: point.id, at: clock.now())
+        return form(point: point, community: community, language: language, fields: nil, errors: [:], status: .ok)
+    }
+
+    @Sendable func submit(_ request: Request, context: WhistleRequestContext) async throws -> Response {
+        var request = request
+        let language = Language(request: request)
+        guard let (point, community) = try await find(context) else { return notFound(language) }
+        let formLink = "/p/\(point.code)" + (language == .en ? "?lang=en" : "")
+        let now = clock.now()
+
+        let client = ClientAddress.of(request, context: context, trusted: trustedProxies)
+        guard await clientLimiter.take(client, now: now), await pointLimiter.take(point.id, now: now) else {
+            var response = pages.message(language, title: "too_many_title", body: "too_many_body", status: .tooManyRequests)
+            response.headers[.retryAfter] = "120"
+            return response
+        }
+
+        let submitted: SubmittedForm
+        do {
+            submitted = try await SubmittedForm.read(&request, context: context)
+        } catch FormError.tooLarge {
+            return pages.message(language, title: "too_large_title", body: "too_large_body", link: formLink, status: .contentTooLarge)
+        } catch {
+            return pages.message(language, title: "bad_request_title", body: "bad_request_body", link: formLink, status: .badRequest)
+        }
+        let fields = submitted.fields
+
+        // A filled honeypot is a bot; it gets the same plain refusal as a bad token and learns nothing.
+        guard (fields.website ?? "").isEmpty else {
+            logger.info("report refused: honeypot filled", metadata: ["point": "\(point.id)"])
+            return pages.message(language, title: "rejected_title", body: "rejected_body", link: formLink, status: .badRequest)
+        }
+        let nonce: String
+        do {
+            nonce = try tokens.verify(fields.form_token ?? "", pointID: point.id, now: now)
+        } catch .expired {
+            return pages.message(language, title: "expired_title", body: "expired_body", link: formLink, status: .badRequest)
+        } catch {
+            return pages.message(language, title: "rejected_title", body: "rejected_body", link: formLink, status: .badRequest)
+        }
+
+        let checked: CheckedReport
+        switch fields.check(categories: community.categories) {
+        case .failure(let errors):
+            return form(point: point, community: community, language: language, fields: fields, errors: errors.messages, status: .unprocessableContent)
+        case .success(let report):
+            checked = report
+        }
+
+        var photoIDs: [String] = []
+        if let bytes = submitted.photo {
+            do {
+                photoIDs.append(try photos.save(bytes))
+            } catch let error as PhotoError {
+                let (key, status): (String, HTTPResponse.Status) =
+                    switch error {
+                    case .notAnImage: ("error_photo_type", .unprocessableContent)
+                    case .tooLarge: ("error_photo_size", .contentTooLarge)
+                    case .tooManyPixels: ("error_photo_pixels", .unprocessableContent)
+                    case .undecodable: ("error_photo_bad", .unprocessableContent)
+                    }
+                return form(point: point, community: community, language: language, fields: fields, errors: ["photo": key], status: status)
+            }
+        }
+
+        let key = Secret.generate()
+        let created: CreatedReport
+        do {
+            created = try await database.createReport(
+                ReportDraft(
+                    pointID: point.id, category: checked.category, description: checked.description, phone: checked.phone,
+                    photoIDs: photoIDs, statusKeyHash: Secret.hash(key), formNonce: nonce),
+                at: now)
+        } catch StoreError.replayed {
+            return pages.message(language, title: "replayed_title", body: "replayed_body", link: formLink, status: .conflict)
+        }
+        // Committed: only now is the resident told it was received.
+        notifier()
+        if !created.dutyGaps.isEmpty {
+            logger.warning("no one on duty: grid leader notified instead", metadata: ["report": "\(created.report.number)", "grid": "\(point.gridID)"])
+        }
+        logger.info("report received", metadata: ["report": "\(created.report.number)", "point": "\(point.id)", "category": "\(checked.category)"])
+        var location = "/t/\(created.report.number)?k=\(key)"
+        if language == .en { location += "&lang=en" }
+        return Response(status: .seeOther, headers: [.location: location])
+    }
+
+    private func find(_ context: WhistleRequestContext) async throws -> (Point, CommunityInfo)? {
         let code = context.parameters.get("code") ?? ""
         guard case .active(let point) = try await database.lookup(code: code), let community = try await database.community() else {
-            return pages.render("not_found", language.strings.notFoundPage, status: .notFound)
+            return nil
         }
-        try await database.countScan(pointID: point.id, at: clock.now())
-        var page = language.strings.pointPage
-        page["lang"] = language.rawValue
+        return (point, community)
+    }
+
+    private func notFound(_ language: Language) -> Response {
+        pages.message(language, title: "not_found_title", body: "not_found_body", status: .notFound)
+    }
+
+    /// The form, fresh or re-shown with what the resident typed and a message next to each field to fix.
+    private func form(
+        point: Point, community: CommunityInfo, language: Language, fields: ReportFields?, errors: [String: String],
+        status: HTTPResponse.Status
+    ) -> Response {
+        var page = language.pageContext
         page["community"] = community.name
         page["name"] = point.name
-        page["kind"] = language.strings.kindLabel(point.kind)
+        page["code"] = point.code
+        page["kind"] = language.kindLabel(point.kind)
         page["address"] = point.address ?? ""
-        page["services"] = point.services
+        page["services"] = point.services.enumerated().map { ["name": $1, "last": $0 == point.services.count - 1] }
         page["hasServices"] = !point.services.isEmpty
-        page["categories"] = community.categories.map { ["id": $0.id, "label": $0.label] }
-        return pages.render("point", page)
+        page["categories"] = community.categories.map { ["id": $0.id, "label": $0.label, "checked": $0.id == fields?.category] }
+        page["description"] = fields?.description ?? ""
+        page["phone"] = fields?.phone ?? ""
+        page["token"] = tokens.issue(pointID: point.id, now: clock.now())
+        page["hasErrors"] = !errors.isEmpty
+        for (field, key) in errors { page["error_\(field)"] = language.text(key) }
+        return pages.render("point", page, status: status)
     }
 }

@@ -2,9 +2,39 @@
 public struct ServerConfig: Sendable {
     public var host: String
     public var port: Int
+    /// Reverse proxies whose `X-Forwarded-For` is believed (exact peer IPs); from anyone else the header is ignored.
+    public var trustedProxies: Set<String>
+    public var limits: RateLimits
 
-    public init(host: String = "127.0.0.1", port: Int = 8080) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, trustedProxies: Set<String> = [], limits: RateLimits = .init()) {
         self.host = host
         self.port = port
+        self.trustedProxies = trustedProxies
+        self.limits = limits
+    }
+}
+
+/// Token buckets against floods of reports: a burst, then a steady rate.
+public struct RateLimits: Sendable {
+    public struct Bucket: Sendable {
+        /// Reports allowed at once.
+        public var burst: Int
+        /// Seconds to earn one more.
+        public var refillSeconds: Double
+
+        public init(burst: Int, refillSeconds: Double) {
+            self.burst = burst
+            self.refillSeconds = refillSeconds
+        }
+    }
+
+    /// Per client address: a family may report a few things in a row, not dozens.
+    public var perClient: Bucket
+    /// Per point: a busy gate may get many residents, but not a script.
+    public var perPoint: Bucket
+
+    public init(perClient: Bucket = .init(burst: 6, refillSeconds: 120), perPoint: Bucket = .init(burst: 30, refillSeconds: 60)) {
+        self.perClient = perClient
+        self.perPoint = perPoint
     }
 }

@@ -7,6 +7,10 @@ import GRDB
 /// could roll back a report the resident already saw accepted.
 public struct AppDatabase: Sendable {
     public let writer: any DatabaseWriter
+    /// The database file; photos live beside it in `path + ".photos"`.
+    public let path: String
+
+    public var photosDirectory: String { path + ".photos" }
 
     /// Opens (creating if needed) and migrates the database at `path`; refuses a file it cannot make durable.
     public static func open(path: String) throws -> AppDatabase {
@@ -28,14 +32,15 @@ public struct AppDatabase: Sendable {
         }
         // GRDB sets synchronous=NORMAL on the writer when it turns WAL on, after prepareDatabase ran.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        let database = AppDatabase(writer: pool)
+        let database = AppDatabase(writer: pool, path: path)
         try database.checkDurability(path: path)
         try Migrations.migrator.migrate(pool)
         return database
     }
 
-    init(writer: any DatabaseWriter) {
+    init(writer: any DatabaseWriter, path: String) {
         self.writer = writer
+        self.path = path
     }
 
     /// The journal mode and synchronous level of the writer connection, as SQLite reports them.
@@ -68,12 +73,15 @@ public enum StoreError: Error, Sendable, CustomStringConvertible, Equatable {
     case unusable(path: String, reason: String)
     case notFound(String)
     case notAllowed(String)
+    /// A form token that was already used: the same form submitted twice.
+    case replayed
 
     public var description: String {
         switch self {
         case .unusable(let path, let reason): "cannot use database \(path): \(reason)"
         case .notFound(let what): "\(what) not found"
         case .notAllowed(let why): why
+        case .replayed: "this form was already submitted"
         }
     }
 }

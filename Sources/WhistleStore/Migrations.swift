@@ -136,6 +136,22 @@ enum Migrations {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v2 form tokens and server secret") { db in
+            try db.execute(
+                sql: """
+                    -- Keys the server signs with (form tokens, photo links); made once, kept across restarts.
+                    CREATE TABLE server_secret (
+                        name TEXT PRIMARY KEY,
+                        value BLOB NOT NULL
+                    );
+                    -- Form tokens already used: a replayed form is refused. Rows older than a token's life are purged.
+                    CREATE TABLE form_nonce (
+                        nonce TEXT PRIMARY KEY,
+                        used_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX form_nonce_used ON form_nonce(used_at);
+                    """)
+        }
         return migrator
     }
 }

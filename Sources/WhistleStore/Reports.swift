@@ -10,8 +10,15 @@ public struct ReportDraft: Sendable {
     public var phone: String?
     public var photoIDs: [String]
     public var statusKeyHash: String
+    /// The form token's nonce: used once, in the report's own transaction, so a replay is refused and a failed
+    /// write leaves the form usable.
+    public var formNonce: String?
 
-    public init(pointID: String, category: String, description: String, phone: String? = nil, photoIDs: [String] = [], statusKeyHash: String) {
+    public init(
+        pointID: String, category: String, description: String, phone: String? = nil, photoIDs: [String] = [], statusKeyHash: String,
+        formNonce: String? = nil
+    ) {
+        self.formNonce = formNonce
         self.pointID = pointID
         self.category = category
         self.description = description
@@ -34,6 +41,8 @@ public struct CreatedReport: Sendable {
 extension AppDatabase {
     /// How long an open report on the same point and category makes a new one a duplicate.
     public static let duplicateWindow: TimeInterval = 2 * 3600
+    /// How long a used form nonce is remembered; form tokens must expire sooner than this.
+    public static let formNonceLifetime: TimeInterval = 26 * 3600
 
     /// Numbers, stores and plans a report in ONE transaction: when this returns, the report, its `created`
     /// event and every escalation step are on disk, and only then may the resident be told "received".
@@ -42,6 +51,13 @@ extension AppDatabase {
             guard let community = try Self.community(db) else { throw StoreError.notFound("community (run whistle import)") }
             guard let point = try Point.fetchOne(db, key: draft.pointID), point.active else {
                 throw StoreError.notFound("point '\(draft.pointID)'")
+            }
+            if let nonce = draft.formNonce {
+                try db.execute(sql: "DELETE FROM form_nonce WHERE used_at < ?", arguments: [now.addingTimeInterval(-Self.formNonceLifetime)])
+                guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM form_nonce WHERE nonce = ?)", arguments: [nonce]) == false else {
+                    throw StoreError.replayed
+                }
+                try db.execute(sql: "INSERT INTO form_nonce (nonce, used_at) VALUES (?, ?)", arguments: [nonce, now])
             }
             let number = try Self.nextNumber(at: now, db)
             let original = try Report

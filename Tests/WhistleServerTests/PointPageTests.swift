@@ -8,21 +8,6 @@ import WhistleServer
 import GRDB
 import WhistleStore
 
-private func seededDatabase(_ edit: (String) -> String = { $0 }) throws -> AppDatabase {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("whistle-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let database = try AppDatabase.open(path: folder.appendingPathComponent("test.sqlite").path)
-    var root = URL(fileURLWithPath: #filePath)
-    while !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) { root.deleteLastPathComponent() }
-    let yaml = try String(contentsOf: root.appendingPathComponent("assets/demo/community.yaml"), encoding: .utf8)
-    try database.importCommunity(try CommunityLoader.parse(edit(yaml)))
-    return database
-}
-
-private func testApp(_ database: AppDatabase) async throws -> some ApplicationProtocol {
-    try await buildApplication(config: ServerConfig(), database: database)
-}
-
 @Suite("Point page")
 struct PointPageTests {
     @Test("health and readiness")
@@ -45,6 +30,7 @@ struct PointPageTests {
                 #expect(response.headers[.contentType] == "text/html; charset=utf-8")
                 let html = String(buffer: response.body)
                 #expect(html.contains("<h1>红哨塑像（南门）</h1>"))
+                #expect(html.contains("扫码吹哨 · 10分钟响应"))
                 #expect(html.contains("晨宇小区南门"))
                 #expect(html.contains("老人求助"))
                 #expect(html.contains("lang=\"zh\""))
@@ -52,7 +38,7 @@ struct PointPageTests {
             try await client.execute(uri: "/p/\(statue.code)?lang=en", method: .get) { response in
                 let html = String(buffer: response.body)
                 #expect(html.contains("lang=\"en\""))
-                #expect(html.contains("What you can report"))
+                #expect(html.contains("What is the problem?"))
             }
         }
     }
@@ -63,7 +49,7 @@ struct PointPageTests {
         let pharmacy = try #require(try await database.point(id: "merchant-pharmacy"))
         try await testApp(database).test(.router) { client in
             try await client.execute(uri: "/p/\(pharmacy.code)", method: .get) { response in
-                #expect(String(buffer: response.body).contains("<li>免费测血压</li>"))
+                #expect(String(buffer: response.body).contains("免费测血压 · 应急药品 · 饮用热水"))
             }
         }
     }

@@ -1,0 +1,24 @@
+import Hummingbird
+import NIOCore
+
+/// The request context of every route: knows the peer's address (for rate limits) and allows a photo upload.
+public struct WhistleRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+
+    /// An 8 MB photo plus the form around it, in multipart encoding.
+    public var maxUploadSize: Int { ReportLimits.maxBody }
+}
+
+/// Sizes the resident form accepts.
+enum ReportLimits {
+    static let maxPhotoBytes = 8 * 1_048_576
+    static let maxBody = maxPhotoBytes + 256 * 1024
+    static let maxDescription = 1000
+    static let maxRatingNote = 500
+}

@@ -1,0 +1,130 @@
+import Foundation
+import GRDB
+import WhistleCore
+
+/// Everything the resident's status page shows, read in one snapshot.
+public struct ReportView: Sendable {
+    public var report: Report
+    public var point: Point
+    public var events: [Event]
+    /// The responders named by events, for their role and (for departments) name; never their phones.
+    public var actors: [String: Responder]
+    /// The report this one repeats, when it is a duplicate.
+    public var original: Report?
+    public var policy: EscalationPolicy
+}
+
+extension AppDatabase {
+    /// The report with its timeline, if `keyHash` is the hash of its status key.
+    public func reportView(number: String, keyHash: String) async throws -> ReportView? {
+        try await writer.read { db in
+            guard let report = try Report.filter(Report.Columns.number == number).fetchOne(db),
+                Self.constantTimeEqual(report.statusKeyHash, keyHash)
+            else { return nil }
+            return try Self.view(of: report, db)
+        }
+    }
+
+    static func view(of report: Report, _ db: Database) throws -> ReportView? {
+        guard let id = report.id, let point = try Point.fetchOne(db, key: report.pointID) else { return nil }
+        let events = try Event.filter(Column("report_id") == id).order(Column("at"), Column("id")).fetchAll(db)
+        var ids = Set(events.compactMap(\.actor))
+        ids.formUnion(events.compactMap { $0.detail["to"] })
+        ids.formUnion(events.compactMap { $0.detail["responder"] })
+        let actors = try Responder.fetchAll(db, keys: Array(ids))
+        let original = try report.duplicateOf.flatMap { try Report.fetchOne(db, key: $0) }
+        let policyJSON = try String.fetchOne(db, sql: "SELECT json FROM policy WHERE id = ?", arguments: [report.policyID])
+        let policy = try policyJSON.map { try JSONDecoder().decode(EscalationPolicy.self, from: Data($0.utf8)) } ?? .standard
+        return ReportView(
+            report: report, point: point, events: events, actors: Dictionary(uniqueKeysWithValues: actors.map { ($0.id, $0) }),
+            original: original, policy: policy)
+    }
+
+    /// 接单: a responder takes the report; the promise clock stops and pending notify steps are cancelled.
+    @discardableResult
+    public func acknowledge(number: String, by responderID: String, at now: Date) async throws -> Report {
+        try await transition(number: number, action: .acknowledge, by: responderID, at: now) { report, db in
+            if report.ackAt == nil {
+                report.ackAt = now
+                report.ackBy = responderID
+            }
+            try db.execute(
+                sql: """
+                    UPDATE outbox SET cancelled_at = ?
+                    WHERE report_id = ? AND event = 'report.notify' AND delivered_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL
+                    """, arguments: [now, report.id])
+            return [:]
+        }
+    }
+
+    /// 办结: the problem is fixed. A note says what was done; the resident reads it.
+    @discardableResult
+    public func resolve(number: String, by responderID: String, note: String, at now: Date) async throws -> Report {
+        try await transition(number: number, action: .resolve, by: responderID, at: now) { report, _ in
+            report.resolvedAt = now
+            report.resolvedBy = responderID
+            return ["note": note]
+        }
+    }
+
+    /// The resident's 1–10 score, once, after the report was resolved.
+    public func rate(number: String, keyHash: String, rating: Int, note: String?, at now: Date) async throws {
+        try await writer.write { db in
+            guard var report = try Report.filter(Report.Columns.number == number).fetchOne(db),
+                Self.constantTimeEqual(report.statusKeyHash, keyHash)
+            else { throw StoreError.notFound("report \(number)") }
+            guard report.status == .resolved || report.status == .closed else {
+                throw StoreError.notAllowed("a report can be rated once it is resolved")
+            }
+            guard report.rating == nil else { throw StoreError.notAllowed("this report was already rated") }
+            guard (1...10).contains(rating) else { throw StoreError.notAllowed("a rating is 1 to 10") }
+            report.rating = rating
+            report.ratingNote = note
+            try report.update(db)
+            var event = Event(reportID: report.id, at: now, kind: "rated", actor: "resident", detail: ["rating": String(rating)])
+            try event.insert(db)
+        }
+    }
+
+    /// Applies `action` if the status machine allows it, records the event with its actor, all in one transaction.
+    private func transition(
+        number: String, action: ReportAction, by actor: String, at now: Date,
+        apply: @escaping @Sendable (inout Report, Database) throws -> [String: String]
+    ) async throws -> Report {
+        try await writer.write { db in
+            guard var report = try Report.filter(Report.Columns.number == number).fetchOne(db) else {
+                throw StoreError.notFound("report \(number)")
+            }
+            guard let next = report.status.applying(action) else {
+                throw StoreError.notAllowed("cannot \(action.rawValue) report \(number): it is \(report.status.rawValue)")
+            }
+            let detail = try apply(&report, db)
+            report.status = next
+            try report.update(db)
+            var event = Event(reportID: report.id, at: now, kind: action.eventKind, actor: actor, detail: detail)
+            try event.insert(db)
+            return report
+        }
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+extension ReportAction {
+    /// The event kind a transition writes to the timeline.
+    var eventKind: String {
+        switch self {
+        case .acknowledge: "acknowledged"
+        case .whistle: "whistled"
+        case .resolve: "resolved"
+        case .reopen: "reopened"
+        case .close: "closed"
+        case .reject: "rejected"
+        }
+    }
+}

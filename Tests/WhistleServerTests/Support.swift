@@ -1,0 +1,86 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import WhistleCore
+import WhistleImaging
+import WhistleQR
+import WhistleServer
+import WhistleStore
+
+/// A temp database with the reference community, optionally edited first.
+func seededDatabase(_ edit: (String) -> String = { $0 }) throws -> AppDatabase {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("whistle-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let database = try AppDatabase.open(path: folder.appendingPathComponent("test.sqlite").path)
+    var root = URL(fileURLWithPath: #filePath)
+    while !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) { root.deleteLastPathComponent() }
+    let yaml = try String(contentsOf: root.appendingPathComponent("assets/demo/community.yaml"), encoding: .utf8)
+    try database.importCommunity(try CommunityLoader.parse(edit(yaml)))
+    return database
+}
+
+/// A clock the test moves by hand.
+final class ManualClock: WallClock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Date
+
+    init(_ start: Date = ISO8601DateFormatter().date(from: "2026-11-23T09:00:00+08:00")!) {
+        current = start
+    }
+
+    func now() -> Date { lock.withLock { current } }
+    func advance(_ seconds: TimeInterval) { lock.withLock { current += seconds } }
+}
+
+func testApp(_ database: AppDatabase, clock: any WallClock = ManualClock(), config: ServerConfig = ServerConfig()) async throws
+    -> some ApplicationProtocol
+{
+    try await buildApplication(config: config, database: database, clock: clock)
+}
+
+/// The hidden form token from a rendered form.
+func formToken(_ html: String) -> String? {
+    guard let match = html.firstMatch(of: #/name="form_token" value="([^"]+)"/#) else { return nil }
+    return String(match.1)
+}
+
+/// A multipart body as a browser sends the resident form.
+func multipart(_ fields: [(String, String)], photo: [UInt8]? = nil, boundary: String = "----whistleTestBoundary") -> ByteBuffer {
+    var buffer = ByteBuffer()
+    for (name, value) in fields {
+        buffer.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
+    }
+    buffer.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"IMG_0001.jpg\"\r\n")
+    buffer.writeString("Content-Type: image/jpeg\r\n\r\n")
+    if let photo { buffer.writeBytes(photo) }
+    buffer.writeString("\r\n--\(boundary)--\r\n")
+    return buffer
+}
+
+extension HTTPFields {
+    static func multipart(boundary: String = "----whistleTestBoundary") -> HTTPFields {
+        [.contentType: "multipart/form-data; boundary=\(boundary)"]
+    }
+
+    static let urlencoded: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+}
+
+/// The query string value `k` of a status-page location.
+func statusKey(_ location: String) -> String? {
+    URLComponents(string: location)?.queryItems?.first { $0.name == "k" }?.value
+}
+
+/// A JPEG as a phone writes it: an EXIF segment with a GPS-looking `marker` right after the start-of-image marker.
+func phoneJPEG(width: Int, height: Int, marker: String) throws -> [UInt8] {
+    let png = FileManager.default.temporaryDirectory.appendingPathComponent("fixture-\(UUID()).png")
+    defer { try? FileManager.default.removeItem(at: png) }
+    try PNGRenderer.write(try QRMatrix.encode("photo"), path: png.path, scale: max(1, width / 29))
+    let plain = [UInt8](try Photo.sanitize([UInt8](try Data(contentsOf: png))).jpeg)
+    var tiff: [UInt8] = [0x49, 0x49, 0x2A, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]
+    tiff += Array(marker.utf8)
+    let payload = Array("Exif".utf8) + [0, 0] + tiff
+    let length = payload.count + 2
+    return Array(plain[0..<2]) + [0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + payload + Array(plain[2...])
+}
