@@ -3,23 +3,29 @@ SHELL := /bin/bash
 SWIFT ?= swift
 PORT ?= 8080
 
-# Debian packages: C libraries we link (qrencode, cairo/pango), the CJK font plaques print with,
-# and the independent tools tests check our output with (zbarimg, rsvg-convert, pdftoppm, qrencode).
+# Debian packages: C libraries we link (qrencode, cairo/pango, vips), the CJK font plaques print with,
+# the independent tools tests check our output with (zbarimg, rsvg-convert, pdftoppm, qrencode),
+# and headless Chromium for the browser test of the resident form.
 PACKAGES := pkg-config libqrencode-dev qrencode libcairo2-dev libpango1.0-dev fonts-noto-cjk libvips-dev \
-	zbar-tools librsvg2-bin poppler-utils sqlite3
+	zbar-tools librsvg2-bin poppler-utils sqlite3 chromium chromium-driver
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps build demo test browser-test bench clean
 
 deps:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done | xargs); \
-	if [ -z "$$missing" ]; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ]; then \
-		echo "Installing: $$missing"; \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
-	else \
-		echo "Missing Debian packages. Run this, then try again:"; \
-		echo "  sudo apt-get update && sudo apt-get install -y $$missing"; \
-		exit 1; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing: $$missing"; \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+		else \
+			echo "Missing Debian packages. Run this, then try again:"; \
+			echo "  sudo apt-get update && sudo apt-get install -y $$missing"; \
+			exit 1; \
+		fi; \
+	fi; \
+	if ! python3 -c 'import selenium' 2>/dev/null; then \
+		python3 -m pip install -q selenium 2>/dev/null || python3 -m pip install -q --break-system-packages selenium \
+			|| echo "note: could not install selenium from PyPI; the browser test will be skipped"; \
 	fi
 
 build: deps
@@ -31,6 +37,15 @@ demo: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	@$(MAKE) --no-print-directory browser-test
+
+# The resident form in headless Chromium at 375 px; runs whenever Chromium and selenium are here.
+browser-test:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && python3 -c 'import selenium' 2>/dev/null; then \
+		python3 Tests/browser/form_test.py; \
+	else \
+		echo "browser test skipped: needs chromium, chromium-driver and python3 selenium (make deps installs them)"; \
+	fi
 
 bench: deps
 	bash bench/run

@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/pointfreeco/swift-clocks.git", from: "1.1.1"),
     ],
     targets: [
         // C libraries, each behind one Swift file in the module that uses it.
@@ -66,6 +68,10 @@ let package = Package(
                 "WhistleStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -114,7 +120,13 @@ let package = Package(
         .testTarget(name: "WhistleQRTests", dependencies: ["WhistleQR", "WhistleCore", "CCairo"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WhistleDispatchTests",
-            dependencies: ["WhistleDispatch", "WhistleStore", "WhistleCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "WhistleDispatch", "WhistleStore", "WhistleCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Clocks", package: "swift-clocks"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

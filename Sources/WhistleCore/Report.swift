@@ -22,6 +22,9 @@ public struct Report: Codable, Sendable, Equatable, Identifiable {
         case rating
         case ratingNote = "rating_note"
         case statusKeyHash = "status_key_hash"
+        case whistledTo = "whistled_to"
+        case whistledAt = "whistled_at"
+        case reportedInAt = "reported_in_at"
     }
 
     public var id: Int64?
@@ -48,6 +51,10 @@ public struct Report: Codable, Sendable, Equatable, Identifiable {
     public var ratingNote: String?
     /// SHA-256 of the resident's status-page key; the key itself is never stored.
     public var statusKeyHash: String
+    /// 吹哨: the department the report was handed to, when, and when it reported in.
+    public var whistledTo: String?
+    public var whistledAt: Date?
+    public var reportedInAt: Date?
 
     public init(
         id: Int64? = nil, number: String, pointID: String, category: String, description: String, photoIDs: [String] = [],

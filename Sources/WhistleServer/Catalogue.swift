@@ -55,7 +55,7 @@ enum Catalogue {
         "breached": "超过10分钟仍未接单，已继续上报",
         "reopened": "已重新处理",
         "closed": "已销号",
-        "promise_left": "10分钟承诺：还剩约{0}分钟",
+        "promise_left": "10分钟承诺：还剩约{0}",
         "promise_overdue": "已超过承诺时间{0}分钟，正在继续催办",
         "promise_kept": "{0}内接单，10分钟承诺已兑现",
         "promise_broken": "接单用时{0}，超过了10分钟承诺",

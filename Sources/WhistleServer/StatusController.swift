@@ -77,6 +77,7 @@ struct StatusController: Sendable {
         page["kind"] = language.kindLabel(view.point.kind)
         page["category"] = community.categories.first { $0.id == report.category }?.label ?? report.category
         page["community"] = community.name
+        page["description"] = report.description
         page["timeline"] = timeline(view, language: language)
         page["refresh"] = report.status.isActive
         page["promise"] = promise(view, language: language, now: now)
@@ -126,6 +127,7 @@ struct StatusController: Sendable {
                 let responder = event.actor.flatMap { view.actors[$0] }
                 item["text"] = responder?.role == .department ? language.text("reported_in", role(event.actor)) : language.text("acknowledged", role(event.actor))
             case "whistled": item["text"] = language.text("whistled", role(event.detail["to"]))
+            case "reported_in": item["text"] = language.text("reported_in", role(event.actor))
             case "resolved":
                 item["text"] = language.text("resolved")
                 item["note"] = event.detail["note"] ?? ""

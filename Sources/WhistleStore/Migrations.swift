@@ -152,6 +152,17 @@ enum Migrations {
                     CREATE INDEX form_nonce_used ON form_nonce(used_at);
                     """)
         }
+        migrator.registerMigration("v3 whistle to departments") { db in
+            try db.execute(
+                sql: """
+                    -- 吹哨: the department a report was handed to, and when it reported in (its own promise window).
+                    ALTER TABLE report ADD COLUMN whistled_to TEXT REFERENCES responder(id);
+                    ALTER TABLE report ADD COLUMN whistled_at DATETIME;
+                    ALTER TABLE report ADD COLUMN reported_in_at DATETIME;
+                    -- Which clock a delivery belongs to: the 10-minute promise, or a department's window after a whistle.
+                    ALTER TABLE outbox ADD COLUMN stage TEXT NOT NULL DEFAULT 'promise';
+                    """)
+        }
         return migrator
     }
 }

@@ -8,6 +8,8 @@ public struct Delivery: Sendable {
     public var report: Report
     public var point: Point
     public var responder: Responder
+    /// The promise of the policy the report came in under.
+    public var promiseSeconds: Int64
 }
 
 extension AppDatabase {
@@ -15,11 +17,14 @@ extension AppDatabase {
     public func dueDeliveries(at now: Date, limit: Int = 100) async throws -> [Delivery] {
         try await writer.write { db in
             // An acknowledgement stops the promise clock: later notify steps are cancelled, not sent.
+            // A department reporting in stops its window the same way.
             try db.execute(
                 sql: """
-                    UPDATE outbox SET cancelled_at = ?
-                    WHERE delivered_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL AND event = 'report.notify'
-                      AND report_id IN (SELECT id FROM report WHERE status <> 'open')
+                    UPDATE outbox SET cancelled_at = ?1
+                    WHERE delivered_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL
+                      AND ((stage = 'promise' AND report_id IN (SELECT id FROM report WHERE status <> 'open'))
+                        OR (stage = 'whistle' AND report_id IN (
+                              SELECT id FROM report WHERE reported_in_at IS NOT NULL OR status IN ('resolved', 'closed', 'rejected'))))
                     """, arguments: [now])
             let entries = try OutboxEntry.fetchAll(
                 db,
@@ -33,7 +38,9 @@ extension AppDatabase {
                     let point = try Point.fetchOne(db, key: report.pointID),
                     let responder = try Responder.fetchOne(db, key: entry.responderID)
                 else { return nil }
-                return Delivery(entry: entry, report: report, point: point, responder: responder)
+                let promise = try Int64.fetchOne(
+                    db, sql: "SELECT json_extract(json, '$.promiseSeconds') FROM policy WHERE id = ?", arguments: [report.policyID]) ?? 600
+                return Delivery(entry: entry, report: report, point: point, responder: responder, promiseSeconds: promise)
             }
         }
     }
@@ -47,15 +54,15 @@ extension AppDatabase {
         }
     }
 
-    public func markDelivered(outboxID: Int64, at now: Date) async throws {
+    public func markDelivered(outboxID: Int64, at now: Date, late: Bool = false) async throws {
         try await writer.write { db in
             try db.execute(
                 sql: "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
                 arguments: [now, outboxID])
             if let entry = try OutboxEntry.fetchOne(db, key: outboxID) {
-                var event = Event(
-                    reportID: entry.reportID, at: now, kind: "notified", actor: "system",
-                    detail: ["responder": entry.responderID, "channel": entry.channelKind, "step": String(entry.step)])
+                var detail = ["responder": entry.responderID, "channel": entry.channelKind, "step": String(entry.step), "event": entry.event]
+                if late { detail["late"] = "true" }
+                var event = Event(reportID: entry.reportID, at: now, kind: "notified", actor: "system", detail: detail)
                 try event.insert(db)
             }
         }
@@ -72,7 +79,20 @@ extension AppDatabase {
                 try db.execute(
                     sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ? WHERE id = ?",
                     arguments: [error, now, outboxID])
+                if let entry = try OutboxEntry.fetchOne(db, key: outboxID) {
+                    var event = Event(
+                        reportID: entry.reportID, at: now, kind: "delivery_failed", actor: "system",
+                        detail: ["responder": entry.responderID, "channel": entry.channelKind, "step": String(entry.step), "error": error])
+                    try event.insert(db)
+                }
             }
+        }
+    }
+
+    /// Moves a pending row to a later try without counting an attempt (a robot at its rate limit).
+    public func postpone(outboxID: Int64, until date: Date, reason: String) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE outbox SET next_try_at = ?, last_error = ? WHERE id = ?", arguments: [date, reason, outboxID])
         }
     }
 }

@@ -93,6 +93,8 @@ public struct OutboxEntry: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     public var lastError: String?
     /// Sent as `X-Whistle-Delivery`, the same on every retry.
     public var idemKey: String
+    /// `promise` (until the first acknowledgement) or `whistle` (until the department reports in).
+    public var stage: String
 
     enum CodingKeys: String, CodingKey {
         case id, channel, event, step, attempts
@@ -106,11 +108,14 @@ public struct OutboxEntry: Codable, Sendable, Equatable, FetchableRecord, Mutabl
         case failedAt = "failed_at"
         case lastError = "last_error"
         case idemKey = "idem_key"
+        case stage
     }
 
     public init(
-        reportID: Int64, responderID: String, channel: Int, channelKind: String, event: String, step: Int, dueAt: Date, idemKey: String
+        reportID: Int64, responderID: String, channel: Int, channelKind: String, event: String, step: Int, dueAt: Date, idemKey: String,
+        stage: String = "promise"
     ) {
+        self.stage = stage
         self.reportID = reportID
         self.responderID = responderID
         self.channel = channel

@@ -40,10 +40,24 @@ extension AppDatabase {
             original: original, policy: policy)
     }
 
-    /// 接单: a responder takes the report; the promise clock stops and pending notify steps are cancelled.
+    /// 接单: a responder takes the report; the promise clock stops and pending steps are cancelled.
+    /// On a whistled report this is the department reporting in (报到), which stops the department's window.
     @discardableResult
     public func acknowledge(number: String, by responderID: String, at now: Date) async throws -> Report {
         try await transition(number: number, action: .acknowledge, by: responderID, at: now) { report, db in
+            if report.status == .whistled {
+                guard report.whistledTo == responderID else {
+                    throw StoreError.notAllowed("report \(number) was whistled to \(report.whistledTo ?? "a department"); only it reports in")
+                }
+                guard report.reportedInAt == nil else { throw StoreError.notAllowed("report \(number): the department already reported in") }
+                report.reportedInAt = now
+                try db.execute(
+                    sql: """
+                        UPDATE outbox SET cancelled_at = ?
+                        WHERE report_id = ? AND stage = 'whistle' AND delivered_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL
+                        """, arguments: [now, report.id])
+                return ([:], "reported_in")
+            }
             if report.ackAt == nil {
                 report.ackAt = now
                 report.ackBy = responderID
@@ -51,9 +65,46 @@ extension AppDatabase {
             try db.execute(
                 sql: """
                     UPDATE outbox SET cancelled_at = ?
-                    WHERE report_id = ? AND event = 'report.notify' AND delivered_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL
+                    WHERE report_id = ? AND stage = 'promise' AND delivered_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL
                     """, arguments: [now, report.id])
-            return [:]
+            return ([:], nil)
+        }
+    }
+
+    /// 吹哨: hands the report to a department, which must report in within its own promise window; the policy's
+    /// steps run again for it (its on-duty/backup steps reach the department, the leader and secretary steps as usual).
+    @discardableResult
+    public func whistle(number: String, by responderID: String, to departmentID: String, note: String, at now: Date) async throws -> Report {
+        try await transition(number: number, action: .whistle, by: responderID, at: now) { report, db in
+            guard let department = try Responder.fetchOne(db, key: departmentID), department.active else {
+                throw StoreError.notFound("department '\(departmentID)'")
+            }
+            guard department.role == .department || department.role == .property else {
+                throw StoreError.notAllowed("'\(departmentID)' is a \(department.role.rawValue), not a department")
+            }
+            guard let view = try Self.view(of: report, db) else { throw StoreError.notFound("report \(number)") }
+            report.whistledTo = departmentID
+            report.whistledAt = now
+            report.reportedInAt = nil
+            let roster = try Self.roster(db)
+            let round = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE report_id = ? AND kind = 'whistled'", arguments: [report.id]) ?? 0
+            for (index, step) in view.policy.steps.enumerated() {
+                let targets = step.notify.map { target -> NotifyTarget in
+                    switch target {
+                    case .onDuty, .backup: .responder(departmentID)
+                    default: target
+                    }
+                }
+                _ = try Self.plan(
+                    report: report, gridID: view.point.gridID, targets: targets, event: "report.whistle", step: index,
+                    key: "whistle\(round)/\(index)", due: now.addingTimeInterval(TimeInterval(step.afterSeconds)), roster: roster,
+                    stage: "whistle", db)
+            }
+            _ = try Self.plan(
+                report: report, gridID: view.point.gridID, targets: [.secretary], event: "report.breach", step: view.policy.steps.count,
+                key: "whistle\(round)/breach", due: now.addingTimeInterval(TimeInterval(view.policy.promiseSeconds)), roster: roster,
+                stage: "whistle", db)
+            return (["to": departmentID, "note": note], nil)
         }
     }
 
@@ -63,7 +114,7 @@ extension AppDatabase {
         try await transition(number: number, action: .resolve, by: responderID, at: now) { report, _ in
             report.resolvedAt = now
             report.resolvedBy = responderID
-            return ["note": note]
+            return (["note": note], nil)
         }
     }
 
@@ -89,7 +140,7 @@ extension AppDatabase {
     /// Applies `action` if the status machine allows it, records the event with its actor, all in one transaction.
     private func transition(
         number: String, action: ReportAction, by actor: String, at now: Date,
-        apply: @escaping @Sendable (inout Report, Database) throws -> [String: String]
+        apply: @escaping @Sendable (inout Report, Database) throws -> (detail: [String: String], kind: String?)
     ) async throws -> Report {
         try await writer.write { db in
             guard var report = try Report.filter(Report.Columns.number == number).fetchOne(db) else {
@@ -98,10 +149,10 @@ extension AppDatabase {
             guard let next = report.status.applying(action) else {
                 throw StoreError.notAllowed("cannot \(action.rawValue) report \(number): it is \(report.status.rawValue)")
             }
-            let detail = try apply(&report, db)
+            let (detail, kind) = try apply(&report, db)
             report.status = next
             try report.update(db)
-            var event = Event(reportID: report.id, at: now, kind: action.eventKind, actor: actor, detail: detail)
+            var event = Event(reportID: report.id, at: now, kind: kind ?? action.eventKind, actor: actor, detail: detail)
             try event.insert(db)
             return report
         }

@@ -88,20 +88,18 @@ extension AppDatabase {
             var gaps: [Int] = []
             for (index, step) in community.policy.steps.enumerated() {
                 let due = now.addingTimeInterval(TimeInterval(step.afterSeconds))
-                let recipients = roster.resolve(step.notify, grid: point.gridID, at: due)
-                if recipients.dutyGap { gaps.append(index) }
-                for responderID in recipients.responderIDs {
-                    guard let responder = roster.responders[responderID] else { continue }
-                    for (channelIndex, channel) in responder.channels.enumerated() {
-                        var entry = OutboxEntry(
-                            reportID: reportID, responderID: responderID, channel: channelIndex, channelKind: channel.kind,
-                            event: "report.notify", step: index, dueAt: due,
-                            idemKey: "\(number)/notify/\(index)/\(responderID)/\(channelIndex)")
-                        try entry.insert(db)
-                        outbox.append(entry)
-                    }
-                }
+                let planned = try Self.plan(
+                    report: report, gridID: point.gridID, targets: step.notify, event: "report.notify", step: index, key: "notify/\(index)",
+                    due: due, roster: roster, db)
+                if planned.dutyGap { gaps.append(index) }
+                outbox += planned.entries
             }
+            // The breach is planned with the steps: if the promise passes unacknowledged, the secretary hears of it
+            // even if the dispatcher was down at that moment.
+            let breach = try Self.plan(
+                report: report, gridID: point.gridID, targets: [.secretary], event: "report.breach", step: community.policy.steps.count,
+                key: "breach", due: now.addingTimeInterval(TimeInterval(community.policy.promiseSeconds)), roster: roster, db)
+            outbox += breach.entries
             return CreatedReport(report: report, original: nil, outbox: outbox, dutyGaps: gaps)
         }
     }
@@ -114,6 +112,27 @@ extension AppDatabase {
             sql: "INSERT INTO report_day (day, last) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last",
             arguments: [day]) ?? 1
         return ReportNumber.make(day: day, sequence: sequence)
+    }
+
+    /// Outbox rows for one step: one per recipient and channel, keyed so that planning twice inserts once.
+    static func plan(
+        report: Report, gridID: String, targets: [NotifyTarget], event: String, step: Int, key: String, due: Date, roster: Roster,
+        stage: String = "promise", _ db: Database
+    ) throws -> (entries: [OutboxEntry], dutyGap: Bool) {
+        guard let reportID = report.id else { return ([], false) }
+        let recipients = roster.resolve(targets, grid: gridID, at: due)
+        var entries: [OutboxEntry] = []
+        for responderID in recipients.responderIDs {
+            guard let responder = roster.responders[responderID] else { continue }
+            for (channelIndex, channel) in responder.channels.enumerated() {
+                var entry = OutboxEntry(
+                    reportID: reportID, responderID: responderID, channel: channelIndex, channelKind: channel.kind, event: event,
+                    step: step, dueAt: due, idemKey: "\(report.number)/\(key)/\(responderID)/\(channelIndex)", stage: stage)
+                try entry.insert(db, onConflict: .ignore)
+                if entry.id != nil { entries.append(entry) }
+            }
+        }
+        return (entries, recipients.dutyGap)
     }
 
     static func roster(_ db: Database) throws -> Roster {

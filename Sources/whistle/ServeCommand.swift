@@ -14,8 +14,31 @@ struct ListenOptions: ParsableArguments {
     @Option(help: "Port to listen on.")
     var port = 8080
 
+    @Option(name: .customLong("trusted-proxy"), help: "A reverse proxy's IP whose X-Forwarded-For is believed (repeatable).")
+    var trustedProxies: [String] = []
+
+    @Option(help: "Reports a client may send at once, then one more per --client-refill seconds.")
+    var clientBurst = 6
+    @Option(help: "Seconds for a client to earn one more report.")
+    var clientRefill = 120.0
+    @Option(help: "Reports a point may receive at once, then one more per --point-refill seconds.")
+    var pointBurst = 30
+    @Option(help: "Seconds for a point to earn one more report.")
+    var pointRefill = 60.0
+
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1…65535") }
+        guard clientBurst >= 1, pointBurst >= 1, clientRefill > 0, pointRefill > 0 else {
+            throw ValidationError("rate limits must be positive")
+        }
+    }
+
+    var config: ServerConfig {
+        ServerConfig(
+            host: host, port: port, trustedProxies: Set(trustedProxies),
+            limits: RateLimits(
+                perClient: .init(burst: clientBurst, refillSeconds: clientRefill),
+                perPoint: .init(burst: pointBurst, refillSeconds: pointRefill)))
     }
 }
 
@@ -42,7 +65,7 @@ enum Server {
         let logger = Logger(label: "whistle")
         let dispatcher = Dispatcher(database: store, logger: logger)
         let app = try await buildApplication(
-            config: ServerConfig(host: listen.host, port: listen.port), database: store, services: [dispatcher], logger: logger)
+            config: listen.config, database: store, notifier: { dispatcher.wake() }, services: [dispatcher], logger: logger)
         do {
             try await app.runService()
         } catch {

@@ -63,7 +63,7 @@ struct ReportFormTests {
             #expect(report.phone == "13800000009")
             #expect(report.statusKeyHash == Secret.hash(try #require(statusKey(location))))
             #expect(try await database.events(reportID: report.id!).map(\.kind) == ["created"])
-            #expect(try await database.outbox(reportID: report.id!).count == 5)
+            #expect(try await database.outbox(reportID: report.id!).count == 6)
         }
     }
 

@@ -38,9 +38,10 @@ struct ReportTests {
 
         let outbox = try await database.outbox(reportID: id)
         #expect(outbox == created.outbox)
-        // g1 on Monday: r-zhao on duty, r-qian backup, r-li leader, r-shang secretary; one channel each.
+        // g1 on Monday: r-zhao on duty, r-qian backup, r-li leader, r-shang secretary; one channel each; the breach at 10:00.
         let plan = outbox.map { "\($0.step) \($0.responderID) \($0.channelKind) \(Int($0.dueAt.timeIntervalSince(mondayMorning)))" }
-        #expect(plan == ["0 r-zhao webhook 0", "1 r-zhao webhook 180", "1 r-qian wecom 180", "2 r-li dingtalk 360", "3 r-shang feishu 540"])
+        #expect(plan == ["0 r-zhao webhook 0", "1 r-zhao webhook 180", "1 r-qian wecom 180", "2 r-li dingtalk 360", "3 r-shang feishu 540", "4 r-shang feishu 600"])
+        #expect(outbox.last?.event == "report.breach")
         #expect(Set(outbox.map(\.idemKey)).count == outbox.count)
     }
 

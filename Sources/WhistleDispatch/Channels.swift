@@ -1,0 +1,144 @@
+import Crypto
+import Foundation
+import WhistleCore
+
+/// An HTTP request a channel wants sent.
+public struct ChannelRequest: Sendable {
+    public var url: String
+    public var headers: [(String, String)]
+    public var body: Data
+}
+
+/// How a delivery attempt ended.
+public enum ChannelOutcome: Sendable, Equatable {
+    case delivered
+    /// Worth trying again, after at least `after` seconds when the server said so.
+    case retry(after: TimeInterval?, reason: String)
+    /// Will not work by trying again (bad address, bad secret): recorded and given up.
+    case fail(reason: String)
+}
+
+/// Shapes messages for each channel and reads each platform's answer.
+public enum Channels {
+    /// The request for `notification` on `channel` at `now`; nil for `log`, which writes a line instead.
+    public static func request(
+        for channel: Channel, _ notification: Notification, idempotencyKey: String, now: Date
+    ) throws -> ChannelRequest? {
+        let text = notification.text(now: now)
+        let mentions = notification.responderPhone.map { [$0] } ?? []
+        switch channel {
+        case .log:
+            return nil
+        case .webhook(let url, let secret):
+            let body = try webhookBody(notification)
+            let signature = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
+            return ChannelRequest(
+                url: url,
+                headers: [
+                    ("Content-Type", "application/json"), ("X-Whistle-Event", notification.event), ("X-Whistle-Delivery", idempotencyKey),
+                    ("X-Whistle-Signature", "sha256=" + hex(signature)),
+                ], body: body)
+        case .wecom(let url):
+            // Markdown cannot @-mention by mobile; text can.
+            let body = try json(["msgtype": "text", "text": ["content": text, "mentioned_mobile_list": mentions]])
+            return ChannelRequest(url: url, headers: [("Content-Type", "application/json")], body: body)
+        case .dingtalk(let url, let secret):
+            var address = url
+            if let secret, !secret.isEmpty {
+                let timestamp = String(Int64(now.timeIntervalSince1970 * 1000))
+                let mac = HMAC<SHA256>.authenticationCode(for: Data("\(timestamp)\n\(secret)".utf8), using: SymmetricKey(data: Data(secret.utf8)))
+                let sign = Data(mac).base64EncodedString().addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+                address += (url.contains("?") ? "&" : "?") + "timestamp=\(timestamp)&sign=\(sign)"
+            }
+            let body = try json(["msgtype": "text", "text": ["content": text], "at": ["atMobiles": mentions, "isAtAll": false]])
+            return ChannelRequest(url: address, headers: [("Content-Type", "application/json")], body: body)
+        case .feishu(let url, let secret):
+            var payload: [String: Any] = ["msg_type": "text", "content": ["text": text]]
+            if let secret, !secret.isEmpty {
+                let timestamp = String(Int64(now.timeIntervalSince1970))
+                // Feishu signs the other way round: the string is the key, the message is empty.
+                let mac = HMAC<SHA256>.authenticationCode(for: Data(), using: SymmetricKey(data: Data("\(timestamp)\n\(secret)".utf8)))
+                payload["timestamp"] = timestamp
+                payload["sign"] = Data(mac).base64EncodedString()
+            }
+            return ChannelRequest(url: url, headers: [("Content-Type", "application/json")], body: try json(payload))
+        }
+    }
+
+    /// Reads the platform's answer: a non-zero `errcode`/`code` is a failure even with HTTP 200.
+    public static func outcome(for channel: Channel, status: Int, headers: [(String, String)], body: Data, now: Date) -> ChannelOutcome {
+        let retryAfter = headers.first { $0.0.lowercased() == "retry-after" }.flatMap { parseRetryAfter($0.1, now: now) }
+        switch status {
+        case 200..<300: break
+        case 429: return .retry(after: retryAfter, reason: "HTTP 429 Too Many Requests")
+        case 408, 425, 500..<600: return .retry(after: retryAfter, reason: "HTTP \(status)")
+        default: return .fail(reason: "HTTP \(status)")
+        }
+        switch channel {
+        case .webhook, .log:
+            return .delivered
+        case .wecom, .dingtalk, .feishu:
+            guard let answer = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else {
+                return .retry(after: nil, reason: "unreadable answer from \(channel.kind)")
+            }
+            let code = (answer["errcode"] ?? answer["code"] ?? answer["StatusCode"]) as? Int ?? 0
+            guard code != 0 else { return .delivered }
+            let message = (answer["errmsg"] ?? answer["msg"] ?? answer["StatusMessage"]) as? String ?? ""
+            // WeCom 45009 and DingTalk 130101 are "too many messages"; Feishu 11232 likewise.
+            if [45009, 130101, 11232, -1].contains(code) { return .retry(after: retryAfter ?? 60, reason: "\(channel.kind) \(code): \(message)") }
+            return .fail(reason: "\(channel.kind) \(code): \(message)")
+        }
+    }
+
+    /// `Retry-After` as seconds or an HTTP date.
+    static func parseRetryAfter(_ value: String, now: Date) -> TimeInterval? {
+        if let seconds = TimeInterval(value.trimmingCharacters(in: .whitespaces)) { return max(0, seconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: value).map { max(0, $0.timeIntervalSince(now)) }
+    }
+
+    static func webhookBody(_ notification: Notification) throws -> Data {
+        let payload = WebhookPayload(
+            event: notification.event, step: notification.step, responder: notification.responderID,
+            report: .init(
+                number: notification.reportNumber, status: notification.status.rawValue,
+                point: .init(id: notification.pointID, name: notification.pointName, kind: notification.pointKind.rawValue),
+                category: notification.category, description: notification.description, created_at: notification.createdAt,
+                deadline_at: notification.deadlineAt, link: notification.link))
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(payload)
+    }
+
+    static func json(_ object: [String: Any]) throws -> Data {
+        try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    }
+
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// The JSON body of the webhook channel (see CONTRACT.md).
+struct WebhookPayload: Codable {
+    struct PointInfo: Codable {
+        var id, name, kind: String
+    }
+
+    struct ReportInfo: Codable {
+        var number, status: String
+        var point: PointInfo
+        var category, description: String
+        var created_at, deadline_at: Date
+        var link: String
+    }
+
+    var event: String
+    var step: Int
+    var responder: String
+    var report: ReportInfo
+}

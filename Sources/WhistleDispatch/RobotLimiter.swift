@@ -1,0 +1,38 @@
+import Foundation
+
+/// Sliding-window limits of the chat robots: WeCom and DingTalk take 20 messages a minute per robot,
+/// Feishu 5 a second. A robot at its limit gets one folded message instead of many.
+actor RobotLimiter {
+    struct Limit: Sendable {
+        var count: Int
+        var window: TimeInterval
+    }
+
+    static let limits: [String: Limit] = [
+        "wecom": Limit(count: 20, window: 60),
+        "dingtalk": Limit(count: 20, window: 60),
+        "feishu": Limit(count: 5, window: 1),
+    ]
+
+    private var sent: [String: [Date]] = [:]
+
+    /// How many more messages `robot` may take now.
+    func available(robot: String, kind: String, now: Date) -> Int {
+        guard let limit = Self.limits[kind] else { return .max }
+        let recent = (sent[robot] ?? []).filter { now.timeIntervalSince($0) < limit.window }
+        sent[robot] = recent
+        return max(0, limit.count - recent.count)
+    }
+
+    /// When the robot next has room, if it has none now.
+    func nextRoom(robot: String, kind: String, now: Date) -> Date? {
+        guard let limit = Self.limits[kind], let oldest = sent[robot]?.min(), available(robot: robot, kind: kind, now: now) == 0 else {
+            return nil
+        }
+        return oldest.addingTimeInterval(limit.window)
+    }
+
+    func record(robot: String, at now: Date) {
+        sent[robot, default: []].append(now)
+    }
+}

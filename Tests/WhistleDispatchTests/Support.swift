@@ -1,0 +1,118 @@
+import Clocks
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import WhistleCore
+import WhistleDispatch
+import WhistleStore
+
+/// Monday 2026-11-23 09:00 in Shanghai: r-zhao on duty for g1, r-qian backup.
+let t0 = ISO8601DateFormatter().date(from: "2026-11-23T09:00:00+08:00")!
+
+func local(_ text: String) -> Date { ISO8601DateFormatter().date(from: text + "+08:00")! }
+
+/// The reference community, with channels rewritten by `channels` (by responder id).
+func database(channels: (Responder) -> [WhistleCore.Channel] = { _ in [.log] }) throws -> AppDatabase {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("whistle-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let database = try AppDatabase.open(path: folder.appendingPathComponent("test.sqlite").path)
+    try database.importCommunity(try community(channels: channels))
+    return database
+}
+
+func community(channels: (Responder) -> [WhistleCore.Channel]) throws -> Community {
+    var root = URL(fileURLWithPath: #filePath)
+    while !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) { root.deleteLastPathComponent() }
+    var community = try CommunityLoader.load(path: root.appendingPathComponent("assets/demo/community.yaml").path)
+    for index in community.responders.indices { community.responders[index].channels = channels(community.responders[index]) }
+    return community
+}
+
+func draft(_ point: String = "statue-south-gate", category: String = "water") -> ReportDraft {
+    ReportDraft(pointID: point, category: category, description: "下水道冒水", phone: "13800000009", statusKeyHash: "h")
+}
+
+/// A dispatcher on a test clock starting at `epoch`.
+func dispatcher(_ database: AppDatabase, clock: TestClock<Duration>, epoch: Date = t0, transport: any HTTPTransport = AsyncHTTPTransport())
+    -> Dispatcher
+{
+    var settings = Dispatcher.Settings()
+    settings.requestTimeout = .seconds(2)
+    return Dispatcher(
+        database: database, time: ClockTimekeeper(clock: clock, epoch: epoch), transport: transport, logger: Logger(label: "test"),
+        settings: settings)
+}
+
+/// Advances the clock `seconds` at a time up to `total`, running one dispatcher pass after each step.
+func walk(_ dispatcher: Dispatcher, _ clock: TestClock<Duration>, every seconds: Int, for total: Int) async throws {
+    var elapsed = 0
+    while elapsed < total {
+        await clock.advance(by: .seconds(seconds))
+        elapsed += seconds
+        try await dispatcher.pass()
+    }
+}
+
+/// Delivered rows as `step responder event` lines, in delivery order.
+func delivered(_ database: AppDatabase, number: String = "20261123-0001") async throws -> [String] {
+    try await database.writer.read { db in
+        try String.fetchAll(
+            db,
+            sql: """
+                SELECT outbox.step || ' ' || outbox.responder_id || ' ' || outbox.event FROM outbox JOIN report ON report.id = outbox.report_id
+                WHERE report.number = ? AND delivered_at IS NOT NULL ORDER BY delivered_at, outbox.id
+                """, arguments: [number])
+    }
+}
+
+/// A real HTTP server on loopback that records what it receives and answers as scripted.
+actor Receiver {
+    struct Received: Sendable {
+        var path: String
+        var headers: HTTPFields
+        var body: Data
+        var at: Date
+    }
+
+    private(set) var received: [Received] = []
+    /// Answers per path, used in order; when used up, 200 `{"errcode":0}`.
+    private var script: [String: [(HTTPResponse.Status, HTTPFields, String)]] = [:]
+
+    func answer(_ path: String, _ answers: [(HTTPResponse.Status, HTTPFields, String)]) {
+        script[path] = answers
+    }
+
+    func record(path: String, headers: HTTPFields, body: Data) -> (HTTPResponse.Status, HTTPFields, String) {
+        received.append(Received(path: path, headers: headers, body: body, at: Date()))
+        if var answers = script[path], !answers.isEmpty {
+            let next = answers.removeFirst()
+            script[path] = answers
+            return next
+        }
+        return (.ok, [:], #"{"errcode":0,"errmsg":"ok"}"#)
+    }
+
+    func count(_ path: String) -> Int { received.filter { $0.path == path }.count }
+
+    /// Starts the receiver; returns its base URL and the task serving it (cancel to stop).
+    static func start(_ receiver: Receiver) async throws -> (url: String, task: Task<Void, any Error>) {
+        let router = Router()
+        router.post("**") { request, context -> Response in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let (status, headers, text) = await receiver.record(path: request.uri.path, headers: request.headers, body: Data(body.readableBytesView))
+            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) })
+        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        var iterator = stream.makeAsyncIterator()
+        let port = await iterator.next() ?? 0
+        return ("http://127.0.0.1:\(port)", task)
+    }
+}
