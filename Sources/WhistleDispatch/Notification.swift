@@ -22,6 +22,28 @@ public struct Notification: Sendable {
     /// Where a responder can look at the report.
     public var link: String
 
+    public init(
+        event: String, step: Int, responderID: String, responderPhone: String?, reportNumber: String, status: ReportStatus, pointID: String,
+        pointName: String, pointKind: PointKind, category: String, categoryLabel: String, description: String, createdAt: Date,
+        deadlineAt: Date, link: String
+    ) {
+        self.event = event
+        self.step = step
+        self.responderID = responderID
+        self.responderPhone = responderPhone
+        self.reportNumber = reportNumber
+        self.status = status
+        self.pointID = pointID
+        self.pointName = pointName
+        self.pointKind = pointKind
+        self.category = category
+        self.categoryLabel = categoryLabel
+        self.description = description
+        self.createdAt = createdAt
+        self.deadlineAt = deadlineAt
+        self.link = link
+    }
+
     /// The plain-text message group robots post: point, category, description, time left, how to take it.
     public func text(now: Date) -> String {
         let title: String

@@ -73,6 +73,7 @@ func delivered(_ database: AppDatabase, number: String = "20261123-0001") async 
 actor Receiver {
     struct Received: Sendable {
         var path: String
+        var query: String
         var headers: HTTPFields
         var body: Data
         var at: Date
@@ -81,13 +82,21 @@ actor Receiver {
     private(set) var received: [Received] = []
     /// Answers per path, used in order; when used up, 200 `{"errcode":0}`.
     private var script: [String: [(HTTPResponse.Status, HTTPFields, String)]] = [:]
+    /// Paths that answer only after this long (a hung robot).
+    private var delays: [String: Duration] = [:]
+
+    func delay(_ path: String, by duration: Duration) {
+        delays[path] = duration
+    }
+
+    func delay(for path: String) -> Duration? { delays[path] }
 
     func answer(_ path: String, _ answers: [(HTTPResponse.Status, HTTPFields, String)]) {
         script[path] = answers
     }
 
-    func record(path: String, headers: HTTPFields, body: Data) -> (HTTPResponse.Status, HTTPFields, String) {
-        received.append(Received(path: path, headers: headers, body: body, at: Date()))
+    func record(path: String, query: String, headers: HTTPFields, body: Data) -> (HTTPResponse.Status, HTTPFields, String) {
+        received.append(Received(path: path, query: query, headers: headers, body: body, at: Date()))
         if var answers = script[path], !answers.isEmpty {
             let next = answers.removeFirst()
             script[path] = answers
@@ -103,7 +112,8 @@ actor Receiver {
         let router = Router()
         router.post("**") { request, context -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
-            let (status, headers, text) = await receiver.record(path: request.uri.path, headers: request.headers, body: Data(body.readableBytesView))
+            if let delay = await receiver.delay(for: request.uri.path) { try await Task.sleep(for: delay) }
+            let (status, headers, text) = await receiver.record(path: request.uri.path, query: request.uri.query ?? "", headers: request.headers, body: Data(body.readableBytesView))
             return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)

@@ -1,0 +1,249 @@
+import Clocks
+import Crypto
+import Foundation
+import GRDB
+import HTTPTypes
+import Testing
+import WhistleCore
+import WhistleDispatch
+import WhistleStore
+
+private func hex(_ bytes: some Sequence<UInt8>) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+
+private func json(_ data: Data) -> [String: Any] { (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:] }
+
+/// Every responder on a channel of the loopback receiver.
+private func wired(_ base: String) -> (Responder) -> [WhistleCore.Channel] {
+    { responder in
+        switch responder.id {
+        case "r-zhao": [.webhook(url: base + "/hook", secret: "s3cret")]
+        case "r-qian": [.wecom(url: base + "/wecom?key=K")]
+        case "r-li": [.dingtalk(url: base + "/ding?access_token=T", secret: "SECding")]
+        case "r-shang": [.feishu(url: base + "/feishu", secret: "FSsecret")]
+        default: [.webhook(url: base + "/dept", secret: "d")]
+        }
+    }
+}
+
+private func header(_ received: Receiver.Received, _ name: String) -> String? { received.headers[HTTPField.Name(name)!] }
+
+@Suite("Channels over real HTTP on loopback", .serialized)
+struct ChannelTests {
+    @Test("the webhook carries the contract's body and headers, signed with the channel's secret, without the resident's phone")
+    func webhook() async throws {
+        let receiver = Receiver()
+        let (base, server) = try await Receiver.start(receiver)
+        defer { server.cancel() }
+        let store = try database(channels: wired(base))
+        let clock = TestClock<Duration>()
+        _ = try await store.createReport(draft(), at: t0)
+        try await dispatcher(store, clock: clock).pass()
+        let hook = try #require(await receiver.received.first { $0.path == "/hook" })
+        #expect(header(hook, "Content-Type") == "application/json")
+        #expect(header(hook, "X-Whistle-Event") == "report.notify")
+        #expect(header(hook, "X-Whistle-Delivery") == "20261123-0001/notify/0/r-zhao/0")
+        let mac = HMAC<SHA256>.authenticationCode(for: hook.body, using: SymmetricKey(data: Data("s3cret".utf8)))
+        #expect(header(hook, "X-Whistle-Signature") == "sha256=" + hex(mac))
+        let body = json(hook.body)
+        #expect(body["event"] as? String == "report.notify")
+        #expect(body["step"] as? Int == 0)
+        #expect(body["responder"] as? String == "r-zhao")
+        let report = try #require(body["report"] as? [String: Any])
+        #expect(report["number"] as? String == "20261123-0001")
+        #expect(report["status"] as? String == "open")
+        #expect(report["category"] as? String == "water")
+        #expect((report["point"] as? [String: Any])?["kind"] as? String == "statue")
+        #expect(report["created_at"] as? String == "2026-11-23T01:00:00Z")
+        #expect(report["deadline_at"] as? String == "2026-11-23T01:10:00Z")
+        #expect(!String(decoding: hook.body, as: UTF8.self).contains("13800000009"))
+    }
+
+    @Test("WeCom, DingTalk and Feishu get their own formats and signatures; none carries the resident's phone")
+    func robots() async throws {
+        let receiver = Receiver()
+        let (base, server) = try await Receiver.start(receiver)
+        defer { server.cancel() }
+        let store = try database(channels: wired(base))
+        let clock = TestClock<Duration>()
+        _ = try await store.createReport(draft(), at: t0)
+        let dispatcher = dispatcher(store, clock: clock)
+        try await walk(dispatcher, clock, every: 60, for: 9 * 60)
+        let received = await receiver.received
+        for message in received { #expect(!String(decoding: message.body, as: UTF8.self).contains("13800000009")) }
+
+        let wecom = try #require(received.first { $0.path == "/wecom" })
+        let wecomText = try #require(json(wecom.body)["text"] as? [String: Any])
+        #expect(json(wecom.body)["msgtype"] as? String == "text")
+        #expect(wecomText["mentioned_mobile_list"] as? [String] == ["13800000002"])
+        let content = try #require(wecomText["content"] as? String)
+        #expect(content.contains("红哨塑像（南门）") && content.contains("漏水") && content.contains("下水道冒水"))
+        #expect(content.contains("whistle ack 20261123-0001"))
+        #expect(content.contains("还剩 7 分钟"))
+
+        let ding = try #require(received.first { $0.path == "/ding" })
+        // Timestamp in ms and the signature over "timestamp\nsecret", added to the robot's own query.
+        let items = try #require(URLComponents(string: base + "/ding?" + ding.query)?.queryItems)
+        let dingTimestamp = try #require(items.first { $0.name == "timestamp" }?.value)
+        let dingSign = Data(
+            HMAC<SHA256>.authenticationCode(for: Data("\(dingTimestamp)\nSECding".utf8), using: SymmetricKey(data: Data("SECding".utf8)))
+        ).base64EncodedString()
+        #expect(items.first { $0.name == "sign" }?.value == dingSign)
+        #expect(items.first { $0.name == "access_token" }?.value == "T")
+        #expect(json(ding.body)["msgtype"] as? String == "text")
+        #expect((json(ding.body)["at"] as? [String: Any])?["isAtAll"] as? Bool == false)
+
+        let feishu = try #require(received.first { $0.path == "/feishu" })
+        let body = json(feishu.body)
+        let timestamp = try #require(body["timestamp"] as? String)
+        let key = SymmetricKey(data: Data("\(timestamp)\nFSsecret".utf8))
+        #expect(body["sign"] as? String == Data(HMAC<SHA256>.authenticationCode(for: Data(), using: key)).base64EncodedString())
+        #expect(body["msg_type"] as? String == "text")
+        #expect(Int(timestamp) == Int(t0.addingTimeInterval(540).timeIntervalSince1970))
+    }
+
+    @Test("the DingTalk signature: timestamp in ms and the url-encoded base64 HMAC of \"timestamp\\nsecret\"")
+    func dingtalkSignature() throws {
+        let notification = Notification(
+            event: "report.notify", step: 0, responderID: "r-li", responderPhone: nil, reportNumber: "20261123-0001", status: .open,
+            pointID: "p", pointName: "点位", pointKind: .statue, category: "water", categoryLabel: "漏水", description: "d", createdAt: t0,
+            deadlineAt: t0.addingTimeInterval(600), link: "https://x/api/v1/reports/20261123-0001")
+        let request = try #require(
+            try Channels.request(for: .dingtalk(url: "https://oapi.dingtalk.com/robot/send?access_token=T", secret: "SEC"), notification,
+                idempotencyKey: "k", now: t0))
+        let items = try #require(URLComponents(string: request.url)?.queryItems)
+        let timestamp = try #require(items.first { $0.name == "timestamp" }?.value)
+        #expect(timestamp == String(Int64(t0.timeIntervalSince1970 * 1000)))
+        let expected = Data(HMAC<SHA256>.authenticationCode(for: Data("\(timestamp)\nSEC".utf8), using: SymmetricKey(data: Data("SEC".utf8))))
+            .base64EncodedString()
+        // URLComponents decodes the percent-encoding back.
+        #expect(items.first { $0.name == "sign" }?.value == expected)
+        #expect(items.first { $0.name == "access_token" }?.value == "T")
+    }
+
+    @Test("a 500 is retried with the same idempotency key until it succeeds")
+    func retries500() async throws {
+        let receiver = Receiver()
+        let (base, server) = try await Receiver.start(receiver)
+        defer { server.cancel() }
+        await receiver.answer("/hook", [(.internalServerError, [:], "boom"), (.badGateway, [:], "boom")])
+        let store = try database(channels: wired(base))
+        let clock = TestClock<Duration>()
+        _ = try await store.createReport(draft(), at: t0)
+        let dispatcher = dispatcher(store, clock: clock)
+        try await dispatcher.pass()
+        try await walk(dispatcher, clock, every: 1, for: 10)
+        let hooks = await receiver.received.filter { $0.path == "/hook" }
+        #expect(hooks.count == 3)
+        #expect(Set(hooks.map { header($0, "X-Whistle-Delivery") }).count == 1)
+        let row = try #require(try await store.outbox(reportID: 1).first { $0.responderID == "r-zhao" && $0.step == 0 })
+        #expect(row.deliveredAt != nil)
+        #expect(row.attempts == 3)
+    }
+
+    @Test("a 429 waits at least its Retry-After")
+    func retryAfter() async throws {
+        let receiver = Receiver()
+        let (base, server) = try await Receiver.start(receiver)
+        defer { server.cancel() }
+        await receiver.answer("/hook", [(.tooManyRequests, [.retryAfter: "30"], "slow down")])
+        let store = try database(channels: wired(base))
+        let clock = TestClock<Duration>()
+        _ = try await store.createReport(draft(), at: t0)
+        let dispatcher = dispatcher(store, clock: clock)
+        try await dispatcher.pass()
+        let row = try #require(try await store.outbox(reportID: 1).first { $0.responderID == "r-zhao" && $0.step == 0 })
+        #expect(row.nextTryAt.timeIntervalSince(t0) >= 30)
+        try await walk(dispatcher, clock, every: 5, for: 25)
+        #expect(await receiver.count("/hook") == 1)
+        try await walk(dispatcher, clock, every: 5, for: 10)
+        #expect(await receiver.count("/hook") == 2)
+    }
+
+    @Test("a robot's non-zero errcode with HTTP 200 is a failure, recorded with the reason")
+    func errcode() async throws {
+        let receiver = Receiver()
+        let (base, server) = try await Receiver.start(receiver)
+        defer { server.cancel() }
+        await receiver.answer("/wecom", [(.ok, [:], #"{"errcode":93000,"errmsg":"invalid webhook url"}"#)])
+        let store = try database(channels: wired(base))
+        let clock = TestClock<Duration>()
+        _ = try await store.createReport(draft(), at: t0)
+        let dispatcher = dispatcher(store, clock: clock)
+        try await walk(dispatcher, clock, every: 60, for: 3 * 60)
+        let row = try #require(try await store.outbox(reportID: 1).first { $0.responderID == "r-qian" })
+        #expect(row.failedAt != nil)
+        #expect(row.lastError == "wecom 93000: invalid webhook url")
+        #expect(try await store.events(reportID: 1).contains { $0.kind == "delivery_failed" })
+    }
+
+    @Test("a hung channel does not delay another responder's delivery")
+    func deadChannel() async throws {
+        let receiver = Receiver()
+        let (base, server) = try await Receiver.start(receiver)
+        defer { server.cancel() }
+        await receiver.delay("/hook", by: .seconds(4))
+        let store = try database(channels: wired(base))
+        let clock = TestClock<Duration>()
+        _ = try await store.createReport(draft(), at: t0)
+        let dispatcher = dispatcher(store, clock: clock)
+        try await dispatcher.pass()
+        await clock.advance(by: .seconds(180))
+        let started = Date()
+        try await dispatcher.pass()
+        let wecom = try #require(await receiver.received.first { $0.path == "/wecom" })
+        // The WeCom message went out at once, while the webhook hung until its 2 s timeout.
+        #expect(wecom.at.timeIntervalSince(started) < 1.0)
+        let hook = try #require(try await store.outbox(reportID: 1).first { $0.responderID == "r-zhao" && $0.step == 1 })
+        #expect(hook.deliveredAt == nil && hook.lastError != nil)
+    }
+
+    @Test("a robot at its limit gets one folded message, nothing dropped")
+    func folding() async throws {
+        let receiver = Receiver()
+        let (base, server) = try await Receiver.start(receiver)
+        defer { server.cancel() }
+        let store = try database(channels: { _ in [.wecom(url: base + "/wecom?key=K")] })
+        let clock = TestClock<Duration>()
+        let categories = ["water", "road", "fire", "elevator", "sanitation", "help", "dispute", "other"]
+        for point in ["statue-south-gate", "station-service-centre", "station-guard-north"] {
+            for category in categories { _ = try await store.createReport(draft(point, category: category), at: t0) }
+        }
+        try await dispatcher(store, clock: clock).pass()
+        let messages = await receiver.received.filter { $0.path == "/wecom" }
+        #expect(messages.count == 20)
+        let folded = messages.compactMap { (json($0.body)["text"] as? [String: Any])?["content"] as? String }.filter { $0.contains("另有") }
+        #expect(folded.count == 1)
+        // 24 reports' first steps: 19 alone, 5 in the folded message; every row is delivered.
+        let undelivered = try await store.writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE step = 0 AND delivered_at IS NULL") ?? -1
+        }
+        #expect(undelivered == 0)
+    }
+
+    @Test("restart: stop with steps pending, advance, start anew on the same file: every due step fires exactly once, late")
+    func restart() async throws {
+        let receiver = Receiver()
+        let (base, server) = try await Receiver.start(receiver)
+        defer { server.cancel() }
+        let store = try database(channels: wired(base))
+        _ = try await store.createReport(draft(), at: t0)
+        let first = TestClock<Duration>()
+        try await dispatcher(store, clock: first).pass()
+        #expect(await receiver.received.count == 1)
+
+        // The process stops; seven minutes later a new one opens the same file.
+        let reopened = try AppDatabase.open(path: store.path)
+        let second = TestClock<Duration>()
+        let later = dispatcher(reopened, clock: second, epoch: t0.addingTimeInterval(7 * 60))
+        try await later.pass()
+        try await later.pass()
+        let keys = await receiver.received.compactMap { header($0, "X-Whistle-Delivery") }
+        #expect(keys == ["20261123-0001/notify/0/r-zhao/0", "20261123-0001/notify/1/r-zhao/0"])
+        // Steps 1 (3:00, grid worker and backup) and 2 (6:00, leader) fired once each; step 3 (9:00) is not due yet.
+        #expect(await receiver.count("/wecom") == 1)
+        #expect(await receiver.count("/ding") == 1)
+        #expect(await receiver.count("/feishu") == 0)
+        let late = try await reopened.events(reportID: 1).filter { $0.kind == "notified" && $0.detail["late"] == "true" }
+        #expect(late.count == 3)
+    }
+}
