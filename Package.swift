@@ -92,7 +92,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("Templates")],
+            resources: [.copy("Templates"), .copy("openapi.yaml")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

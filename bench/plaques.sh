@@ -33,6 +33,9 @@ for format in svg png pdf; do
 done
 start=$(now); "$bin" plaques --all --format pdf --sheet a4 --out "$work/sheet" --db "$work/b.sqlite" >/dev/null; end=$(now)
 printf 'whistle plaques --sheet a4    %s\n' "$(rate "$count" "$start" "$end")"
+for format in svg png; do
+  printf 'whistle dev qr-batch %-4s      %s\n' "$format" "$("$bin" dev qr-batch --count "$count" --format "$format" --out "$work/batch-$format")"
+done
 for type in SVG PNG; do
   mkdir -p "$work/cli-$type"
   start=$(now)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import WhistleCore
 
 /// What one plaque prints. The QR content is exactly `url`; `domain` and `code` are printed under it
@@ -55,6 +56,19 @@ public enum PlaqueRenderer {
         let canvas = try CairoCanvas(target: target, widthMM: Plaque.widthMM, heightMM: Plaque.heightMM)
         draw(plaque, matrix: matrix, on: canvas, x: 0, y: 0)
         try canvas.finish()
+    }
+
+    /// Writes many plaques, one file each, on every core: each has its own cairo surface and pango layout.
+    public static func renderAll(_ jobs: [(plaque: Plaque, path: String)], format: PlaqueFormat, dpi: Double = 300) throws {
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
+            do {
+                try render(jobs[index].plaque, format: format, path: jobs[index].path, dpi: dpi)
+            } catch {
+                failures.withLock { $0.append("\(jobs[index].path): \(error)") }
+            }
+        }
+        if let first = failures.withLock({ $0.sorted().first }) { throw CanvasError(description: first) }
     }
 
     /// Lays plaques on A4 PDF pages, 2 × 2 per page, with cut marks at every corner.

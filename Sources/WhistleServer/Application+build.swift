@@ -15,23 +15,39 @@ public func buildApplication(
     services: [any Service] = [],
     logger: Logger = Logger(label: "whistle.server")
 ) async throws -> some ApplicationProtocol {
-    let pages = try await Pages.load()
-    let tokens = FormTokens(key: try await database.serverKey(named: "form-token"))
-    let router = Router(context: WhistleRequestContext.self)
-    router.add(middleware: SecurityHeadersMiddleware())
-    HealthController(database: database).addRoutes(to: router)
-    PointController(
-        database: database, pages: pages, clock: clock, tokens: tokens, photos: PhotoStore(directory: database.photosDirectory),
-        trustedProxies: config.trustedProxies, clientLimiter: RateLimiter(config.limits.perClient),
-        pointLimiter: RateLimiter(config.limits.perPoint), notifier: notifier, logger: logger
-    ).addRoutes(to: router.group("p"))
-    StatusController(database: database, pages: pages, clock: clock).addRoutes(to: router.group("t"))
+    let router = try await buildRouter(config: config, database: database, clock: clock, notifier: notifier, logger: logger)
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "whistle"),
         services: services,
         logger: logger
     )
+}
+
+/// Every route of the server; tests read its route list against the OpenAPI document.
+public func buildRouter(
+    config: ServerConfig, database: AppDatabase, clock: any WallClock = SystemWallClock(), notifier: @escaping @Sendable () -> Void = {},
+    logger: Logger = Logger(label: "whistle.server")
+) async throws -> Router<WhistleRequestContext> {
+    let pages = try await Pages.load()
+    let tokens = FormTokens(key: try await database.serverKey(named: "form-token"))
+    let links = PhotoLinks(key: try await database.serverKey(named: "photo-link"))
+    let photos = PhotoStore(directory: database.photosDirectory)
+    let openAPI = try OpenAPIDocument.load()
+    let router = Router(context: WhistleRequestContext.self)
+    router.add(middleware: SecurityHeadersMiddleware())
+    HealthController(database: database).addRoutes(to: router)
+    PointController(
+        database: database, pages: pages, clock: clock, tokens: tokens, photos: photos,
+        trustedProxies: config.trustedProxies, clientLimiter: RateLimiter(config.limits.perClient),
+        pointLimiter: RateLimiter(config.limits.perPoint), notifier: notifier, logger: logger
+    ).addRoutes(to: router.group("p"))
+    StatusController(database: database, pages: pages, clock: clock).addRoutes(to: router.group("t"))
+    let responders = ResponderController(database: database, clock: clock, photos: photos, links: links, logger: logger)
+    responders.addPhotoRoute(to: router.group("api/v1"))
+    responders.addRoutes(to: router.group("api/v1").add(middleware: BearerAuthMiddleware(database: database)))
+    router.get("api/openapi.yaml") { _, _ in openAPI.response() }
+    return router
 }
 
 /// The current time for request handling; tests pass a fixed or stepped one.

@@ -1,10 +1,13 @@
 import Hummingbird
 import NIOCore
+import WhistleCore
 
 /// The request context of every route: knows the peer's address (for rate limits) and allows a photo upload.
 public struct WhistleRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
+    /// The responder behind the bearer token, set by `BearerAuthMiddleware` on `/api/v1`.
+    public var responder: Responder?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -66,11 +66,11 @@ struct PlaquesCommand: AsyncParsableCommand {
                 print("\(path): \(plaques.count) plaques on \((plaques.count + 3) / 4) A4 pages")
                 return
             }
-            for (point, plaque) in zip(chosen, plaques) {
-                let path = folder.appendingPathComponent("\(point.id).\(format.rawValue)").path
-                try PlaqueRenderer.render(plaque, format: format, path: path, dpi: dpi)
-                print("\(path)  \(plaque.url)")
+            let jobs = zip(chosen, plaques).map { point, plaque in
+                (plaque: plaque, path: folder.appendingPathComponent("\(point.id).\(format.rawValue)").path)
             }
+            try PlaqueRenderer.renderAll(jobs, format: format, dpi: dpi)
+            for job in jobs { print("\(job.path)  \(job.plaque.url)") }
         }
     }
 }

@@ -1,0 +1,82 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import WhistleCore
+import WhistleStore
+
+/// `GET /api/v1/events`: server-sent events of every change to reports this responder may see.
+///
+/// Fed from the append-only event table, so changes made by another process (a CLI on the same file,
+/// the dispatcher) appear too, and `Last-Event-ID` resumes exactly where a dropped connection stopped.
+struct EventFeed: Sendable {
+    let database: AppDatabase
+    let logger: Logger
+    var poll: Duration = .milliseconds(500)
+    var heartbeat: Duration = .seconds(15)
+
+    struct Payload: Encodable {
+        var id: Int64
+        var number: String
+        var kind: String
+        var at: Date
+        var actor: String?
+        var status: String
+        var point: String
+        var grid: String
+        var category: String
+        /// True when this responder is among those the event concerns (notified, taken by them, whistled to them).
+        var mine: Bool
+    }
+
+    @Sendable func stream(_ request: Request, context: WhistleRequestContext) async throws -> Response {
+        let responder = try context.requireResponder()
+        let scope = try await database.scope(for: responder)
+        var last = try await database.lastEventID()
+        if let resume = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap(Int64.init), resume >= 0, resume < last { last = resume }
+        let start = last
+        let database = self.database
+        let poll = self.poll
+        let heartbeat = self.heartbeat
+        let body = ResponseBody { writer in
+            var cursor = start
+            var quiet = Duration.zero
+            let encoder = JSONEncoder()
+            encoder.dateEncodingStrategy = .iso8601
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            try await writer.write(ByteBuffer(string: "retry: 2000\n: connected\n\n"))
+            while !Task.isCancelled {
+                let batch = try await database.events(after: cursor)
+                for item in batch {
+                    cursor = item.event.id ?? cursor
+                    guard let view = try await database.reportView(number: item.number),
+                        scope.allows(view.report, gridID: item.gridID)
+                    else { continue }
+                    let mine = item.event.detail["responder"] == responder.id || item.event.actor == responder.id
+                        || view.report.whistledTo == responder.id || view.report.ackBy == responder.id
+                    let payload = Payload(
+                        id: cursor, number: item.number, kind: item.event.kind, at: item.event.at, actor: item.event.actor,
+                        status: view.report.status.rawValue, point: view.point.name, grid: item.gridID, category: view.report.category,
+                        mine: mine)
+                    let json = String(decoding: try encoder.encode(payload), as: UTF8.self)
+                    try await writer.write(ByteBuffer(string: "id: \(cursor)\nevent: \(item.event.kind)\ndata: \(json)\n\n"))
+                    quiet = .zero
+                }
+                if batch.isEmpty {
+                    try await Task.sleep(for: poll)
+                    quiet += poll
+                    if quiet >= heartbeat {
+                        // Proxies drop idle connections; a comment line keeps it open and tells the client we are alive.
+                        try await writer.write(ByteBuffer(string: ": ping\n\n"))
+                        quiet = .zero
+                    }
+                }
+            }
+            try await writer.finish(nil)
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no"],
+            body: body)
+    }
+}

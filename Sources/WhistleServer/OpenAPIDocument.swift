@@ -1,0 +1,18 @@
+import Foundation
+import Hummingbird
+
+/// The OpenAPI 3.1 document of `/api/v1`, shipped with the server and kept in the repository beside it.
+struct OpenAPIDocument: Sendable {
+    let text: String
+
+    static func load() throws -> OpenAPIDocument {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
+            throw PagesError.missing("openapi.yaml")
+        }
+        return OpenAPIDocument(text: try String(contentsOf: url, encoding: .utf8))
+    }
+
+    func response() -> Response {
+        Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import WhistleCore
+import WhistleStore
+
+/// The responder API under `/api/v1`: list, show, take (接单), resolve (办结), whistle (吹哨), reopen, and a live feed.
+struct ResponderController: Sendable {
+    let database: AppDatabase
+    let clock: any WallClock
+    let photos: PhotoStore
+    let links: PhotoLinks
+    let logger: Logger
+
+    func addRoutes(to group: RouterGroup<WhistleRequestContext>) {
+        group.get("me", use: me)
+        group.get("departments", use: departments)
+        group.get("reports", use: list)
+        group.get("reports/:number", use: show)
+        group.post("reports/:number/ack", use: acknowledge)
+        group.post("reports/:number/resolve", use: resolve)
+        group.post("reports/:number/whistle", use: whistle)
+        group.post("reports/:number/reopen", use: reopen)
+        group.get("events", use: EventFeed(database: database, logger: logger).stream)
+    }
+
+    /// Photos are outside the bearer group: their links are signed and expire.
+    func addPhotoRoute(to group: RouterGroup<WhistleRequestContext>) {
+        group.get("photos/:id", use: photo)
+    }
+
+    struct Me: ResponseEncodable {
+        var id, name, role: String
+        var grids: [String]
+    }
+
+    struct Department: ResponseEncodable {
+        var id, name, role: String
+    }
+
+    struct NoteBody: Decodable {
+        var note: String?
+    }
+
+    struct WhistleBody: Decodable {
+        var to: String?
+        var note: String?
+    }
+
+    @Sendable func me(_ request: Request, context: WhistleRequestContext) async throws -> Me {
+        let responder = try context.requireResponder()
+        let scope = try await database.scope(for: responder)
+        return Me(id: responder.id, name: responder.name, role: responder.role.rawValue, grids: scope.gridIDs.sorted())
+    }
+
+    @Sendable func departments(_ request: Request, context: WhistleRequestContext) async throws -> [Department] {
+        _ = try context.requireResponder()
+        return try await database.responders().filter { $0.active && ($0.role == .department || $0.role == .property) }
+            .map { Department(id: $0.id, name: $0.name, role: $0.role.rawValue) }
+    }
+
+    @Sendable func list(_ request: Request, context: WhistleRequestContext) async throws -> [ReportDTO] {
+        let responder = try context.requireResponder()
+        let query = request.uri.queryParameters
+        var filter = ReportFilter()
+        if let status = query.get("status") {
+            if status == "all" {
+                filter.statuses = []
+            } else {
+                let statuses = status.split(separator: ",").map { ReportStatus(rawValue: String($0)) }
+                guard statuses.allSatisfy({ $0 != nil }) else { throw APIError.badRequest("unknown status in '\(status)'") }
+                filter.statuses = statuses.compactMap { $0 }
+            }
+        }
+        filter.gridID = query.get("grid")
+        filter.mine = query.get("mine") == "true" || query.get("mine") == "1"
+        let scope = try await database.scope(for: responder)
+        let community = try await database.community()
+        let now = clock.now()
+        return try await database.reports(in: scope, filter: filter).map {
+            ReportDTO(
+                summary: $0.report, point: $0.point, promiseSeconds: $0.promiseSeconds, categories: community?.categories ?? [],
+                viewer: responder, now: now)
+        }
+    }
+
+    @Sendable func show(_ request: Request, context: WhistleRequestContext) async throws -> ReportDTO {
+        let responder = try context.requireResponder()
+        let view = try await visible(context, responder)
+        let community = try await database.community()
+        let now = clock.now()
+        var dto = ReportDTO(
+            summary: view.report, point: view.point, promiseSeconds: view.policy.promiseSeconds, categories: community?.categories ?? [],
+            viewer: responder, now: now)
+        dto.duplicate_of = view.original?.number
+        dto.photos = view.report.photoIDs.map { links.link($0, now: now) }
+        dto.timeline = view.events.map { ReportDTO.EventDTO(at: $0.at, kind: $0.kind, actor: $0.actor, detail: $0.detail) }
+        return dto
+    }
+
+    @Sendable func acknowledge(_ request: Request, context: WhistleRequestContext) async throws -> ReportDTO {
+        let responder = try context.requireResponder()
+        let view = try await visible(context, responder)
+        try await act { try await database.acknowledge(number: view.report.number, by: responder.id, at: clock.now()) }
+        return try await show(request, context: context)
+    }
+
+    @Sendable func resolve(_ request: Request, context: WhistleRequestContext) async throws -> ReportDTO {
+        let responder = try context.requireResponder()
+        let view = try await visible(context, responder)
+        let note = try await note(request, context)
+        let report = view.report
+        guard report.ackBy == responder.id || report.whistledTo == responder.id || [.gridLeader, .secretary].contains(responder.role) else {
+            throw APIError.forbidden("only whoever took report \(report.number), its department, a grid leader or the secretary can resolve it")
+        }
+        try await act { try await database.resolve(number: report.number, by: responder.id, note: note, at: clock.now()) }
+        return try await show(request, context: context)
+    }
+
+    @Sendable func whistle(_ request: Request, context: WhistleRequestContext) async throws -> ReportDTO {
+        let responder = try context.requireResponder()
+        let view = try await visible(context, responder)
+        let body = try await Self.decode(WhistleBody.self, request, context)
+        guard let to = body.to?.trimmingCharacters(in: .whitespaces), !to.isEmpty else { throw APIError.badRequest("'to' (a department id) is required") }
+        guard let note = body.note.flatMap(Self.cleanNote), !note.isEmpty else { throw APIError.badRequest("'note' is required: say what the department must do") }
+        guard view.report.ackBy == responder.id || [.gridLeader, .secretary].contains(responder.role) else {
+            throw APIError.forbidden("take report \(view.report.number) first (whistle ack), or ask the grid leader")
+        }
+        try await act { try await database.whistle(number: view.report.number, by: responder.id, to: to, note: note, at: clock.now()) }
+        return try await show(request, context: context)
+    }
+
+    @Sendable func reopen(_ request: Request, context: WhistleRequestContext) async throws -> ReportDTO {
+        let responder = try context.requireResponder()
+        let view = try await visible(context, responder)
+        let note = try await note(request, context)
+        guard view.report.ackBy == responder.id || [.gridLeader, .secretary].contains(responder.role) else {
+            throw APIError.forbidden("only whoever took report \(view.report.number), a grid leader or the secretary can reopen it")
+        }
+        try await act { try await database.reopen(number: view.report.number, by: responder.id, note: note, at: clock.now()) }
+        return try await show(request, context: context)
+    }
+
+    @Sendable func photo(_ request: Request, context: WhistleRequestContext) async throws -> Response {
+        let id = context.parameters.get("id") ?? ""
+        let query = request.uri.queryParameters
+        guard links.verify(id, expires: query.get("exp"), signature: query.get("sig"), now: clock.now()), let url = photos.url(of: id),
+            let data = try? Data(contentsOf: url)
+        else { throw APIError.notFound("no such photo, or the link has expired") }
+        return Response(
+            status: .ok, headers: [.contentType: "image/jpeg", .cacheControl: "private, max-age=900"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The report named in the path, if this responder may see it (otherwise 404: its existence is not theirs to know).
+    private func visible(_ context: WhistleRequestContext, _ responder: Responder) async throws -> ReportView {
+        let number = context.parameters.get("number") ?? ""
+        guard ReportNumber.isValid(number), let view = try await database.reportView(number: number) else {
+            throw APIError.notFound("report \(number) not found")
+        }
+        let scope = try await database.scope(for: responder)
+        guard scope.allows(view.report, gridID: view.point.gridID) else { throw APIError.notFound("report \(number) not found") }
+        return view
+    }
+
+    private func note(_ request: Request, _ context: WhistleRequestContext) async throws -> String {
+        let body = try await Self.decode(NoteBody.self, request, context)
+        guard let note = body.note.flatMap(Self.cleanNote), !note.isEmpty else { throw APIError.badRequest("'note' is required: say what was done") }
+        return note
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: WhistleRequestContext) async throws -> T {
+        do {
+            return try await request.decode(as: type, context: context)
+        } catch {
+            throw APIError.badRequest("the body must be JSON such as {\"note\": \"…\"}")
+        }
+    }
+
+    static func cleanNote(_ raw: String) -> String? {
+        ReportFields.clean(raw).map { String($0.prefix(1000)) }
+    }
+
+    private func act(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as StoreError {
+            throw APIError(error)
+        }
+    }
+}
+
+extension WhistleRequestContext {
+    func requireResponder() throws -> Responder {
+        guard let responder else { throw APIError.unauthorized("send Authorization: Bearer TOKEN") }
+        return responder
+    }
+}

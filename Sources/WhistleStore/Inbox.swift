@@ -1,0 +1,149 @@
+import Foundation
+import GRDB
+import WhistleCore
+
+/// Which reports a responder may see: a grid worker the grids they serve (and what they took), leaders and the
+/// secretary everything, a department what was whistled to it.
+public struct Scope: Sendable {
+    public var responder: Responder
+    public var gridIDs: Set<String>
+
+    public var seesAll: Bool { responder.role == .gridLeader || responder.role == .secretary }
+
+    public func allows(_ report: Report, gridID: String) -> Bool {
+        if seesAll { return true }
+        switch responder.role {
+        case .gridWorker: return gridIDs.contains(gridID) || report.ackBy == responder.id
+        case .department, .property, .merchant: return report.whistledTo == responder.id
+        case .gridLeader, .secretary: return true
+        }
+    }
+}
+
+/// Filters for a report list.
+public struct ReportFilter: Sendable {
+    public var statuses: [ReportStatus]
+    public var gridID: String?
+    /// Only reports taken by, or whistled to, the responder.
+    public var mine: Bool
+    public var limit: Int
+
+    public init(statuses: [ReportStatus] = [.open, .acknowledged, .whistled], gridID: String? = nil, mine: Bool = false, limit: Int = 200) {
+        self.statuses = statuses
+        self.gridID = gridID
+        self.mine = mine
+        self.limit = limit
+    }
+}
+
+/// A report with what a list shows beside it.
+public struct ReportSummary: Sendable {
+    public var report: Report
+    public var point: Point
+    public var promiseSeconds: Int64
+}
+
+extension AppDatabase {
+    public func scope(for responder: Responder) async throws -> Scope {
+        try await writer.read { db in
+            let grids = try String.fetchAll(db, sql: "SELECT DISTINCT grid_id FROM duty WHERE responder_id = ?", arguments: [responder.id])
+            let led = try String.fetchAll(db, sql: "SELECT id FROM grid WHERE leader_id = ?", arguments: [responder.id])
+            return Scope(responder: responder, gridIDs: Set(grids + led))
+        }
+    }
+
+    /// Reports in `scope` matching `filter`, oldest first (the one waiting longest on top).
+    public func reports(in scope: Scope, filter: ReportFilter) async throws -> [ReportSummary] {
+        try await writer.read { db in
+            var conditions: [String] = []
+            var arguments: [any DatabaseValueConvertible] = []
+            if !filter.statuses.isEmpty {
+                conditions.append("report.status IN (\(filter.statuses.map { _ in "?" }.joined(separator: ",")))")
+                arguments += filter.statuses.map(\.rawValue)
+            }
+            if let grid = filter.gridID {
+                conditions.append("point.grid_id = ?")
+                arguments.append(grid)
+            }
+            let me = scope.responder.id
+            if filter.mine {
+                conditions.append("(report.ack_by = ? OR report.whistled_to = ?)")
+                arguments += [me, me]
+            }
+            if !scope.seesAll {
+                switch scope.responder.role {
+                case .gridWorker:
+                    let grids = Array(scope.gridIDs)
+                    let list = grids.isEmpty ? "NULL" : grids.map { _ in "?" }.joined(separator: ",")
+                    conditions.append("(point.grid_id IN (\(list)) OR report.ack_by = ?)")
+                    arguments += grids
+                    arguments.append(me)
+                default:
+                    conditions.append("report.whistled_to = ?")
+                    arguments.append(me)
+                }
+            }
+            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT report.*, json_extract(policy.json, '$.promiseSeconds') AS promise_seconds
+                    FROM report JOIN point ON point.id = report.point_id LEFT JOIN policy ON policy.id = report.policy_id
+                    \(whereClause) ORDER BY report.created_at, report.id LIMIT \(max(1, min(filter.limit, 1000)))
+                    """, arguments: StatementArguments(arguments))
+            var points: [String: Point] = [:]
+            return try rows.map { row in
+                let report = try Report(row: row)
+                if points[report.pointID] == nil { points[report.pointID] = try Point.fetchOne(db, key: report.pointID) }
+                return ReportSummary(report: report, point: points[report.pointID]!, promiseSeconds: row["promise_seconds"] ?? 600)
+            }
+        }
+    }
+
+    /// One report with its timeline, for a responder (no key needed; the caller checks the scope).
+    public func reportView(number: String) async throws -> ReportView? {
+        try await writer.read { db in
+            guard let report = try Report.filter(Report.Columns.number == number).fetchOne(db) else { return nil }
+            return try Self.view(of: report, db)
+        }
+    }
+
+    /// Events after `id`, oldest first, with their report numbers: the feed behind `whistle watch`.
+    public func events(after id: Int64, limit: Int = 200) async throws -> [(event: Event, number: String, gridID: String)] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT event.*, report.number AS number, point.grid_id AS grid_id FROM event
+                    JOIN report ON report.id = event.report_id JOIN point ON point.id = report.point_id
+                    WHERE event.id > ? ORDER BY event.id LIMIT ?
+                    """, arguments: [id, limit]
+            ).map { row in (try Event(row: row), row["number"], row["grid_id"]) }
+        }
+    }
+
+    /// The newest event id, where a new feed starts.
+    public func lastEventID() async throws -> Int64 {
+        try await writer.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM event") ?? 0 }
+    }
+
+    /// Reopens a resolved report (the fix did not hold).
+    @discardableResult
+    public func reopen(number: String, by responderID: String, note: String, at now: Date) async throws -> Report {
+        try await writer.write { db in
+            guard var report = try Report.filter(Report.Columns.number == number).fetchOne(db) else {
+                throw StoreError.notFound("report \(number)")
+            }
+            guard let next = report.status.applying(.reopen) else {
+                throw StoreError.notAllowed("cannot reopen report \(number): it is \(report.status.rawValue)")
+            }
+            report.status = next
+            report.resolvedAt = nil
+            report.resolvedBy = nil
+            try report.update(db)
+            var event = Event(reportID: report.id, at: now, kind: "reopened", actor: responderID, detail: ["note": note])
+            try event.insert(db)
+            return report
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import WhistleQR
+
+/// Tools for developers and benchmarks, not for community offices.
+struct DevCommands: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dev",
+        abstract: "Developer tools for benchmarks.",
+        subcommands: [QRBatch.self]
+    )
+
+    /// N QR codes in one process, the like-for-like counterpart of N runs of the `qrencode` CLI.
+    struct QRBatch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "qr-batch", abstract: "Encode COUNT distinct URLs (ECC H) and write one file each; prints codes/s.")
+
+        enum Format: String, ExpressibleByArgument { case svg, png }
+
+        @Option(help: "How many codes.") var count = 1000
+        @Option(help: "svg or png.") var format: Format = .svg
+        @Option(help: "Folder to write into.") var out: String
+        @Option(help: "Base of the URLs.") var base = "https://whistle.example.cn/p/"
+
+        func run() async throws {
+            try await oneLine {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                let start = ContinuousClock.now
+                for index in 0..<count {
+                    let matrix = try QRMatrix.encode(base + String(format: "%013d", index), level: .H)
+                    let path = URL(fileURLWithPath: out).appendingPathComponent("\(index).\(format.rawValue)").path
+                    switch format {
+                    case .svg: try SVGRenderer.render(matrix).write(toFile: path, atomically: false, encoding: .utf8)
+                    case .png: try PNGRenderer.write(matrix, path: path, scale: 8)
+                    }
+                }
+                let elapsed = start.duration(to: .now)
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                print(String(format: "%d codes in %.3f s: %.1f/s", count, seconds, Double(count) / seconds))
+            }
+        }
+    }
+}
