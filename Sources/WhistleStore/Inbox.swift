@@ -8,6 +8,11 @@ public struct Scope: Sendable {
     public var responder: Responder
     public var gridIDs: Set<String>
 
+    public init(responder: Responder, gridIDs: Set<String>) {
+        self.responder = responder
+        self.gridIDs = gridIDs
+    }
+
     public var seesAll: Bool { responder.role == .gridLeader || responder.role == .secretary }
 
     public func allows(_ report: Report, gridID: String) -> Bool {

@@ -9,7 +9,8 @@ struct Whistle: AsyncParsableCommand {
         abstract: "群众吹哨，服务报到 — QR plaques, resident reports and the 10-minute promise.",
         subcommands: [
             DemoCommand.self, ServeCommand.self, ImportCommand.self, PointsCommand.self, ResponderCommands.self, QRCommand.self,
-            PlaquesCommand.self, DevCommands.self,
+            PlaquesCommand.self, LoginCommand.self, InboxCommand.self, ShowCommand.self, AckCommand.self, ResolveCommand.self,
+            BlowCommand.self, WatchCommand.self, DevCommands.self,
         ]
     )
 
