@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import WhistleCore
 import WhistleStore
 
@@ -13,7 +14,8 @@ struct EventFeed: Sendable {
     let database: AppDatabase
     let logger: Logger
     var poll: Duration = .milliseconds(500)
-    var heartbeat: Duration = .seconds(15)
+    /// Also how soon a vanished client is noticed: a write to a closed connection fails.
+    var heartbeat: Duration = .seconds(5)
 
     struct Payload: Encodable {
         var id: Int64
@@ -45,7 +47,8 @@ struct EventFeed: Sendable {
             encoder.dateEncodingStrategy = .iso8601
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             try await writer.write(ByteBuffer(string: "retry: 2000\n: connected\n\n"))
-            while !Task.isCancelled {
+            // A server shutting down ends open streams within a poll; clients reconnect with Last-Event-ID.
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 let batch = try await database.events(after: cursor)
                 for item in batch {
                     cursor = item.event.id ?? cursor

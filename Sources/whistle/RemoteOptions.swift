@@ -51,9 +51,16 @@ struct RemoteConfig: Codable {
 }
 
 /// The responder API from the command line; every failure becomes one clear sentence.
+/// The CLI's HTTP client: a refused or unreachable server fails after 3 s, not after the request deadline.
+let cliHTTPClient: HTTPClient = {
+    var configuration = HTTPClient.Configuration()
+    configuration.timeout.connect = .seconds(3)
+    return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+}()
+
 struct APIClient {
     let config: RemoteConfig
-    let client = HTTPClient.shared
+    let client = cliHTTPClient
 
     func get(_ path: String) async throws -> Data {
         try await send(.GET, path, body: nil)

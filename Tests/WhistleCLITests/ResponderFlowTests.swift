@@ -1,0 +1,180 @@
+import Foundation
+import Testing
+
+/// Runs a system tool; returns its stdout.
+@discardableResult
+private func sh(_ tool: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [tool] + arguments
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
+private func freePort() -> Int {
+    // Bind to port 0 and let the kernel choose, through Python (always present where the tests run).
+    Int((try? sh("python3", ["-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"]))?
+        .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 18080
+}
+
+/// A real `whistle serve` on loopback with the demo community (all channels `log`), stopped at the end.
+private final class LiveServer: @unchecked Sendable {
+    let folder: URL
+    let db: String
+    let port: Int
+    let process = Process()
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    init() throws {
+        folder = try temporaryFolder()
+        db = folder.appendingPathComponent("live.sqlite").path
+        port = freePort()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let yaml = try String(contentsOf: root.appendingPathComponent("assets/demo/community.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: #"(?m)^      - (webhook|wecom|dingtalk|feishu): .*$"#, with: "      - log: {}", options: .regularExpression)
+            .replacingOccurrences(of: #"(?m)^        secret: .*\n"#, with: "", options: .regularExpression)
+        let file = folder.appendingPathComponent("c.yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        let imported = try whistle(["import", file.path, "--db", db])
+        guard imported.status == 0 else { throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: imported.stderr]) }
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("whistle")
+        if process.executableURL!.path.contains(".xctest/") {
+            process.executableURL = process.executableURL!.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("whistle")
+        }
+        process.arguments = ["serve", "--db", db, "--port", String(port)]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<100 {
+            if (try? sh("curl", ["-sf", base + "/healthz"])) == "ok\n" { return }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+    }
+
+    deinit {
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    /// Submits the resident form for a point; returns the status page path.
+    func report(point code: String, category: String, description: String) throws -> String {
+        let form = try sh("curl", ["-s", base + "/p/" + code])
+        let token = form.firstMatch(of: #/name="form_token" value="([^"]+)"/#).map { String($0.1) } ?? ""
+        let headers = try sh(
+            "curl", ["-s", "-o", "/dev/null", "-D", "-", "-F", "category=\(category)", "-F", "description=\(description)", "-F", "phone=13800000009",
+                "-F", "website=", "-F", "form_token=\(token)", base + "/p/" + code])
+        return headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("location:") }.map { String($0.dropFirst(9)).trimmingCharacters(in: .whitespaces) } ?? ""
+    }
+
+    func code(_ pointID: String) throws -> String {
+        let listing = try whistle(["points", "list", "--json", "--db", db]).stdout
+        let points = try JSONSerialization.jsonObject(with: Data(listing.utf8)) as? [[String: Any]] ?? []
+        return points.first { $0["id"] as? String == pointID }?["code"] as? String ?? ""
+    }
+}
+
+@Suite("Responders on the command line, against a live server", .serialized)
+struct ResponderFlowTests {
+    @Test("login → inbox → ack stops the promise → resolve → the resident sees it resolved and rates it")
+    func flow() async throws {
+        let server = try LiveServer()
+        let home = try temporaryFolder().path
+        let environment = ["XDG_CONFIG_HOME": home, "NO_COLOR": "1"]
+        let token = try whistle(["responders", "token", "r-zhao", "--db", server.db]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(token.hasPrefix("wh_"))
+
+        let bad = try whistle(["login", "--server", server.base, "--token", "wh_wrong"], environment: environment)
+        #expect(bad.status == 1)
+        #expect(bad.stderr.hasPrefix("whistle: bad token"))
+        let login = try whistle(["login", "--server", server.base, "--token", token], environment: environment)
+        #expect(login.status == 0, "\(login.stderr)")
+        #expect(login.stdout.contains("赵网格员"))
+
+        let location = try server.report(point: try server.code("statue-south-gate"), category: "water", description: "南门下水道冒水")
+        let number = try #require(location.firstMatch(of: #/\d{8}-\d{4}/#).map { String($0.0) })
+        let inbox = try whistle(["inbox"], environment: environment)
+        #expect(inbox.status == 0)
+        #expect(inbox.stdout.contains(number))
+        #expect(inbox.stdout.contains("南门下水道冒水"))
+        #expect(inbox.stdout.contains("红哨塑像（南门）"))
+        #expect(!inbox.stdout.contains("13800000009"))
+        #expect(inbox.stdout.range(of: #"\b[0-9]:[0-5][0-9]\b"#, options: .regularExpression) != nil, "no countdown in \(inbox.stdout)")
+
+        let ack = try whistle(["ack", number], environment: environment)
+        #expect(ack.status == 0, "\(ack.stderr)")
+        #expect(ack.stdout.contains("within the 10-minute promise"))
+        // The dispatcher sends no further step: every step not yet delivered is cancelled.
+        let pending = try sh("sqlite3", [server.db, "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND cancelled_at IS NULL"])
+        #expect(pending.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        let show = try whistle(["show", number], environment: environment)
+        #expect(show.stdout.contains("13800000009"), "whoever took it sees the phone")
+
+        let twice = try whistle(["ack", number], environment: environment)
+        #expect(twice.status == 1)
+        #expect(twice.stderr.contains("cannot acknowledge"))
+        let noNote = try whistle(["resolve", number], environment: environment)
+        #expect(noNote.status != 0)
+        let resolve = try whistle(["resolve", number, "--note", "已疏通"], environment: environment)
+        #expect(resolve.status == 0, "\(resolve.stderr)")
+
+        let page = try sh("curl", ["-s", server.base + location])
+        #expect(page.contains("已办结"))
+        #expect(page.contains("已疏通"))
+        let key = try #require(location.firstMatch(of: #/k=([a-z0-9]+)/#).map { String($0.1) })
+        let rated = try sh("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-d", "k=\(key)&rating=10", server.base + "/t/\(number)/rating"])
+        #expect(rated == "303")
+        #expect(try sh("sqlite3", [server.db, "SELECT rating FROM report WHERE number = '\(number)'"]).trimmingCharacters(in: .whitespacesAndNewlines) == "10")
+    }
+
+    @Test("errors are one clear line: unknown report, not allowed, server unreachable")
+    func errors() async throws {
+        let server = try LiveServer()
+        let token = try whistle(["responders", "token", "r-qian", "--db", server.db]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let unknown = try whistle(["show", "20990101-0001", "--server", server.base, "--token", token])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr == "whistle: report 20990101-0001 not found\n")
+        let unreachable = try whistle(["inbox", "--server", "http://127.0.0.1:9", "--token", token])
+        #expect(unreachable.status == 1)
+        #expect(unreachable.stderr.hasPrefix("whistle: cannot reach http://127.0.0.1:9"))
+        #expect(unreachable.stderr.split(separator: "\n").count == 1)
+        let revoked = try whistle(["responders", "revoke", "r-qian", "--db", server.db])
+        #expect(revoked.stdout.contains("1 token revoked"))
+        let after = try whistle(["inbox", "--server", server.base, "--token", token])
+        #expect(after.stderr.hasPrefix("whistle: bad token"))
+        let json = try whistle(["inbox", "--json", "--server", server.base, "--token", try whistle(["responders", "token", "r-li", "--db", server.db]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
+        #expect(json.stdout.hasPrefix("["))
+    }
+
+    @Test("watch follows new reports live")
+    func watch() async throws {
+        let server = try LiveServer()
+        let token = try whistle(["responders", "token", "r-zhao", "--db", server.db]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: server.process.executableURL!.path)
+        process.arguments = ["watch", "--server", server.base, "--token", token, "--max-events", "1"]
+        process.environment = ["NO_COLOR": "1", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? ""]
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // "watching …" comes once the stream is open: only then can no event be missed.
+        var banner = Data()
+        while !String(decoding: banner, as: UTF8.self).contains("watching") {
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            banner += chunk
+        }
+        _ = try server.report(point: try server.code("statue-south-gate"), category: "fire", description: "楼道堆放杂物")
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(output.contains("created"))
+        #expect(output.contains("\u{07}"), "no bell for a new report")
+        #expect(output.contains("红哨塑像（南门）"))
+    }
+}
