@@ -45,6 +45,12 @@ let package = Package(
             providers: [.apt(["libvips-dev"])]
         ),
 
+        .systemLibrary(
+            name: "CZbar",
+            pkgConfig: "zbar",
+            providers: [.apt(["libzbar-dev"])]
+        ),
+
         // The domain: pure Swift, no I/O, imports nothing of ours.
         .target(name: "WhistleCore", swiftSettings: swiftSettings),
 
@@ -60,7 +66,7 @@ let package = Package(
         ),
         .target(name: "WhistleQR", dependencies: ["WhistleCore", "CQREncode", "CCairo"], swiftSettings: swiftSettings),
         // Images in and out: residents' photos, patrol photos of plaques.
-        .target(name: "WhistleImaging", dependencies: ["CVips"], swiftSettings: swiftSettings),
+        .target(name: "WhistleImaging", dependencies: ["CVips", "CZbar"], swiftSettings: swiftSettings),
         .target(
             name: "WhistleDispatch",
             dependencies: [
@@ -99,6 +105,7 @@ let package = Package(
             name: "whistle",
             dependencies: [
                 "WhistleCore",
+                "WhistleImaging",
                 "WhistleStore",
                 "WhistleQR",
                 "WhistleDispatch",
@@ -148,6 +155,6 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Runs the built `whistle` binary as a user would.
-        .testTarget(name: "WhistleCLITests", dependencies: ["whistle", "WhistleStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "WhistleCLITests", dependencies: ["whistle", "WhistleStore", "WhistleImaging", "CCairo"], swiftSettings: swiftSettings),
     ]
 )

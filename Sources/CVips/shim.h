@@ -59,6 +59,14 @@ static inline int whistle_vips_resize(VipsImage *in, VipsImage **out, double sca
     return vips_resize(in, out, scale, NULL);
 }
 
+/// A string metadata field (EXIF fields come as "exif-ifd2-DateTimeOriginal"); NULL when absent. Free with g_free.
+static inline char *whistle_vips_field(VipsImage *image, const char *name) {
+    if (vips_image_get_typeof(image, name) == 0) return NULL;
+    char *out = NULL;
+    if (vips_image_get_as_string(image, name, &out)) return NULL;
+    return out;
+}
+
 static inline void whistle_unref(VipsImage *image) {
     if (image) g_object_unref(image);
 }

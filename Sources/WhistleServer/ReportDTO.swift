@@ -63,3 +63,5 @@ struct ReportDTO: ResponseEncodable {
         rating = report.rating
     }
 }
+
+extension PlaqueVerdict: ResponseEncodable {}

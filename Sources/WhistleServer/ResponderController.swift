@@ -23,6 +23,7 @@ struct ResponderController: Sendable {
         group.post("reports/:number/whistle", use: whistle)
         group.post("reports/:number/reopen", use: reopen)
         group.get("events", use: EventFeed(database: database, logger: logger).stream)
+        group.post("plaques/check", use: checkPlaques)
     }
 
     /// Photos are outside the bearer group: their links are signed and expire.
@@ -140,6 +141,35 @@ struct ResponderController: Sendable {
         }
         try await act { try await database.reopen(number: view.report.number, by: responder.id, note: note, at: clock.now()) }
         return try await show(request, context: context)
+    }
+
+    struct PlaqueCheckBody: Decodable {
+        var codes: [String]
+        var taken_at: Date?
+        var photo: String?
+        var record: Bool?
+    }
+
+    /// Patrol: judge codes decoded from plaque photos, and record genuine ones as verified (leader or secretary).
+    @Sendable func checkPlaques(_ request: Request, context: WhistleRequestContext) async throws -> [PlaqueVerdict] {
+        let responder = try context.requireResponder()
+        guard [.gridLeader, .secretary].contains(responder.role) else {
+            throw APIError.forbidden("plaque checks are for a grid leader or the secretary")
+        }
+        let body = try await Self.decode(PlaqueCheckBody.self, request, context)
+        guard !body.codes.isEmpty, body.codes.count <= 50, body.codes.allSatisfy({ $0.utf8.count <= 2000 }) else {
+            throw APIError.badRequest("'codes' must hold 1 to 50 decoded texts")
+        }
+        var verdicts: [PlaqueVerdict] = []
+        for text in body.codes {
+            let verdict = try await database.check(code: text)
+            if body.record == true, verdict.verdict == .genuine, let point = verdict.pointID {
+                let photo = String((body.photo ?? "").prefix(200))
+                try await database.recordVerified(pointID: point, at: body.taken_at ?? clock.now(), photo: photo, by: responder.id)
+            }
+            verdicts.append(verdict)
+        }
+        return verdicts
     }
 
     @Sendable func photo(_ request: Request, context: WhistleRequestContext) async throws -> Response {

@@ -146,6 +146,7 @@ extension AppDatabase {
             report.resolvedAt = nil
             report.resolvedBy = nil
             try report.update(db)
+            try db.execute(sql: "UPDATE report SET resolve_seconds = NULL WHERE id = ?", arguments: [report.id])
             var event = Event(reportID: report.id, at: now, kind: "reopened", actor: responderID, detail: ["note": note])
             try event.insert(db)
             return report

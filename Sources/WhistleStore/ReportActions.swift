@@ -152,6 +152,14 @@ extension AppDatabase {
             let (detail, kind) = try apply(&report, db)
             report.status = next
             try report.update(db)
+            // The SLA columns: durations from the report's commit, in whole seconds.
+            try db.execute(
+                sql: """
+                    UPDATE report SET
+                        ack_seconds = CAST(ROUND((julianday(ack_at) - julianday(created_at)) * 86400) AS INTEGER),
+                        resolve_seconds = CAST(ROUND((julianday(resolved_at) - julianday(created_at)) * 86400) AS INTEGER)
+                    WHERE id = ?
+                    """, arguments: [report.id])
             var event = Event(reportID: report.id, at: now, kind: kind ?? action.eventKind, actor: actor, detail: detail)
             try event.insert(db)
             return report

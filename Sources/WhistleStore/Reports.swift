@@ -74,6 +74,9 @@ extension AppDatabase {
                 policyID: community.policyID, createdAt: now, statusKeyHash: draft.statusKeyHash)
             try report.insert(db)
             guard let reportID = report.id else { throw StoreError.notFound("report id") }
+            try db.execute(
+                sql: "UPDATE report SET local_day = ?, promise_seconds = ? WHERE id = ?",
+                arguments: [Int(ShanghaiTime.dayStamp(now)), community.policy.promiseSeconds, reportID])
 
             var detail = ["number": number]
             if let original { detail["duplicate_of"] = original.number }

@@ -21,18 +21,23 @@ struct PointsCommand: AsyncParsableCommand {
                 let store = try database.open()
                 guard let community = try await store.community() else { throw CLIError("no community yet: run `whistle import` first") }
                 let points = try await store.points(includeInactive: all)
+                let verified = try await store.lastVerified()
                 if json {
                     let rows = points.map { point in
                         PointRow(
                             id: point.id, kind: point.kind.rawValue, name: point.name, grid: point.gridID, code: point.code,
-                            url: community.url(for: point), active: point.active)
+                            url: community.url(for: point), active: point.active, last_verified: verified[point.id])
                     }
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                    encoder.dateEncodingStrategy = .iso8601
                     print(String(decoding: try encoder.encode(rows), as: UTF8.self))
                 } else {
-                    let table = [["ID", "KIND", "GRID", "NAME", "URL"]]
-                        + points.map { [$0.id, $0.kind.rawValue + ($0.active ? "" : " (void)"), $0.gridID, $0.name, community.url(for: $0)] }
+                    let table = [["ID", "KIND", "GRID", "NAME", "VERIFIED", "URL"]]
+                        + points.map {
+                            [$0.id, $0.kind.rawValue + ($0.active ? "" : " (void)"), $0.gridID, $0.name,
+                             verified[$0.id].map(ShanghaiTime.display) ?? "never", community.url(for: $0)]
+                        }
                     print(TextTable.render(table), terminator: "")
                 }
             }
@@ -58,4 +63,6 @@ struct PointsCommand: AsyncParsableCommand {
 struct PointRow: Encodable {
     var id, kind, name, grid, code, url: String
     var active: Bool
+    /// When a patrol last saw its genuine plaque (`whistle scan --record`).
+    var last_verified: Date?
 }

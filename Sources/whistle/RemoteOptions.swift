@@ -70,6 +70,10 @@ struct APIClient {
         try await send(.POST, path, body: try JSONSerialization.data(withJSONObject: body))
     }
 
+    func postJSON(_ path: String, _ body: [String: Any]) async throws -> Data {
+        try await send(.POST, path, body: try JSONSerialization.data(withJSONObject: body))
+    }
+
     private func send(_ method: HTTPMethod, _ path: String, body: Data?) async throws -> Data {
         var request = HTTPClientRequest(url: config.server + "/api/v1" + path)
         request.method = method

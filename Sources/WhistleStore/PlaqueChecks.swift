@@ -1,0 +1,81 @@
+import Foundation
+import GRDB
+import WhistleCore
+
+/// The verdict on one code found on a plaque.
+public struct PlaqueVerdict: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        /// Our address and an active point's code.
+        case genuine
+        /// One of our codes, rotated away or of a deactivated point: the plaque must be replaced.
+        case void
+        /// Not ours: another address, possibly a fake sticker.
+        case foreign
+        /// Our address, but no such code.
+        case unknown
+    }
+
+    public var verdict: Kind
+    public var text: String
+    public var pointID: String?
+    public var pointName: String?
+    public var pointKind: String?
+    public var grid: String?
+    /// One plain sentence for the patrol report.
+    public var detail: String
+
+    enum CodingKeys: String, CodingKey {
+        case verdict, text, detail, grid
+        case pointID = "point_id"
+        case pointName = "point_name"
+        case pointKind = "point_kind"
+    }
+}
+
+extension AppDatabase {
+    /// Judges a decoded code against the community: genuine, void, foreign or unknown.
+    public func check(code text: String) async throws -> PlaqueVerdict {
+        guard let community = try await community() else { throw StoreError.notFound("community (run whistle import)") }
+        func verdict(_ kind: PlaqueVerdict.Kind, _ point: Point?, _ detail: String) -> PlaqueVerdict {
+            PlaqueVerdict(
+                verdict: kind, text: text, pointID: point?.id, pointName: point?.name, pointKind: point?.kind.rawValue, grid: point?.gridID,
+                detail: detail)
+        }
+        switch ScannedCode.classify(text, baseURL: community.baseURL) {
+        case .ours(let code):
+            switch try await lookup(code: code) {
+            case .active(let point):
+                return verdict(.genuine, point, "\(point.name) (\(point.kind.rawValue), grid \(point.gridID))")
+            case .void(let point):
+                return verdict(.void, point, "old code of \(point.name): replace this plaque with a reprint")
+            case .unknown:
+                return verdict(.unknown, nil, "our address but no such code: check for a tampered or misprinted plaque")
+            }
+        case .oursMalformed:
+            return verdict(.unknown, nil, "our address but not a point's code")
+        case .lookalike(let host):
+            return verdict(.foreign, nil, "LOOK-ALIKE address \(host), not ours: probably a fake sticker — remove it and report it")
+        case .foreign:
+            return verdict(.foreign, nil, "not our address: possibly a sticker pasted over the plaque — check and remove it")
+        }
+    }
+
+    /// A patrol saw the point's genuine plaque: a `verified` event at the photo's time.
+    public func recordVerified(pointID: String, at date: Date, photo: String, by actor: String) async throws {
+        try await writer.write { db in
+            var event = Event(reportID: nil, pointID: pointID, at: date, kind: "verified", actor: actor, detail: ["photo": photo])
+            try event.insert(db)
+        }
+    }
+
+    /// When each point's plaque was last seen genuine on patrol.
+    public func lastVerified() async throws -> [String: Date] {
+        try await writer.read { db in
+            var result: [String: Date] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT point_id, MAX(at) AS at FROM event WHERE kind = 'verified' GROUP BY point_id") {
+                if let id: String = row["point_id"], let at: Date = row["at"] { result[id] = at }
+            }
+            return result
+        }
+    }
+}

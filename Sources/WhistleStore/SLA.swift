@@ -1,0 +1,388 @@
+import Foundation
+import GRDB
+import WhistleCore
+
+/// How the SLA report splits its figures.
+public enum SLAGrouping: String, Sendable, CaseIterable, Codable {
+    case grid, responder, point, category, kind
+}
+
+/// One row of figures: the whole period, or one group of it. Durations in seconds.
+public struct SLAFigures: Sendable, Codable, Equatable {
+    public var group: String
+    public var label: String
+    /// Reports counted (rejected and duplicates excluded).
+    public var reports: Int
+    /// Acknowledged within the promise.
+    public var kept: Int
+    public var keptPercent: Double?
+    public var acknowledged: Int
+    public var ackP50: Int?
+    public var ackP90: Int?
+    public var ackMax: Int?
+    /// Not acknowledged within the promise: taken late, or still untaken past it.
+    public var breaches: Int
+    public var whistled: Int
+    public var resolved: Int
+    public var resolvedPercent: Double?
+    public var resolveP50: Int?
+    public var resolveP90: Int?
+    public var openNow: Int
+    public var ratingAverage: Double?
+    public var ratings: Int
+    public var duplicates: Int
+
+    enum CodingKeys: String, CodingKey {
+        case group, label, reports, kept, acknowledged, breaches, whistled, resolved, ratings, duplicates
+        case keptPercent = "kept_percent"
+        case ackP50 = "ack_p50_s"
+        case ackP90 = "ack_p90_s"
+        case ackMax = "ack_max_s"
+        case resolvedPercent = "resolved_percent"
+        case resolveP50 = "resolve_p50_s"
+        case resolveP90 = "resolve_p90_s"
+        case openNow = "open_now"
+        case ratingAverage = "rating_average"
+    }
+}
+
+/// The SLA report of a period: was the 10-minute promise kept, how fast, where it broke, how satisfied residents were.
+public struct SLAReport: Sendable, Codable {
+    public struct Day: Sendable, Codable, Equatable {
+        public var day: String
+        public var reports: Int
+        public var kept: Int
+    }
+
+    public struct Bucket: Sendable, Codable, Equatable {
+        /// Minutes to acknowledge, `minute ..< minute + 1`; the last bucket holds everything from there on.
+        public var minute: Int
+        public var count: Int
+    }
+
+    public struct BreachItem: Sendable, Codable, Equatable {
+        public var number: String
+        public var point: String
+        public var createdAt: Date
+        /// Seconds past the promise when it was taken, or until now if it still is not.
+        public var lateSeconds: Int
+        public var taken: Bool
+        /// Who was notified at each step: "0: r-zhao", "1: r-zhao, r-qian" …
+        public var notified: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case number, point, taken, notified
+            case createdAt = "created_at"
+            case lateSeconds = "late_s"
+        }
+    }
+
+    public struct DepartmentItem: Sendable, Codable, Equatable {
+        public var id: String
+        public var name: String
+        public var whistled: Int
+        public var reportedIn: Int
+        public var reportInP50: Int?
+        public var reportInMax: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, whistled
+            case reportedIn = "reported_in"
+            case reportInP50 = "report_in_p50_s"
+            case reportInMax = "report_in_max_s"
+        }
+    }
+
+    public struct PlaqueItem: Sendable, Codable, Equatable {
+        public var point: String
+        public var name: String
+        public var scans: Int
+        public var reports: Int
+        public var reportsPerScan: Double?
+        public var lastVerified: Date?
+
+        enum CodingKeys: String, CodingKey {
+            case point, name, scans, reports
+            case reportsPerScan = "reports_per_scan"
+            case lastVerified = "last_verified"
+        }
+    }
+
+    public var community: String
+    public var from: String
+    public var to: String
+    public var generatedAt: Date
+    public var by: SLAGrouping?
+    public var overall: SLAFigures
+    public var groups: [SLAFigures]
+    public var excludedRejected: Int
+    public var daily: [Day]
+    public var ackHistogram: [Bucket]
+    public var breaches: [BreachItem]
+    public var departments: [DepartmentItem]
+    public var plaques: [PlaqueItem]
+    /// Active points nobody scanned in the period: a plaque damaged, hidden or gone.
+    public var pointsWithoutScans: [String]
+    /// Active points never verified on patrol, or not in the last 90 days.
+    public var pointsNotVerified: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case community, from, to, by, overall, groups, daily, breaches, departments, plaques
+        case generatedAt = "generated_at"
+        case excludedRejected = "excluded_rejected"
+        case ackHistogram = "ack_histogram"
+        case pointsWithoutScans = "points_without_scans"
+        case pointsNotVerified = "points_not_verified"
+    }
+}
+
+extension AppDatabase {
+    /// The SLA report for local days `from`…`to` (inclusive, `YYYYMMDD`), computed in SQL.
+    public func slaReport(from: String, to: String, by grouping: SLAGrouping?, now: Date) async throws -> SLAReport {
+        try await writer.read { db in try SLAQuery(db: db, from: Int(from) ?? 0, to: Int(to) ?? 0, now: now).report(by: grouping) }
+    }
+}
+
+/// The SQL behind the SLA report. Every aggregate reads the numeric SLA columns (`local_day`, `ack_seconds`, …).
+struct SLAQuery {
+    let db: Database
+    let from: Int
+    let to: Int
+    let now: Date
+
+    /// Reports counted in promise figures: neither rejected nor duplicates (a duplicate rides on its original's clock).
+    static let counted = "report.local_day BETWEEN ?1 AND ?2 AND report.status NOT IN ('rejected', 'duplicate')"
+
+    func key(_ grouping: SLAGrouping?) -> String {
+        switch grouping {
+        case nil: "'all'"
+        case .grid: "point.grid_id"
+        case .responder: "COALESCE(report.ack_by, '(not taken)')"
+        case .point: "report.point_id"
+        case .category: "report.category"
+        case .kind: "point.kind"
+        }
+    }
+
+    func report(by grouping: SLAGrouping?) throws -> SLAReport {
+        let community = try AppDatabase.community(db)
+        var overall = try figures(grouping: nil).first ?? SLAFigures.empty("all", "all")
+        overall.label = community?.name ?? "all"
+        var groups = grouping == nil ? [] : try figures(grouping: grouping)
+        let plaques = try plaques()
+        let stale = now.addingTimeInterval(-90 * 86400)
+        let labels = try labels(grouping)
+        for index in groups.indices { groups[index].label = labels[groups[index].group] ?? groups[index].group }
+        return SLAReport(
+            community: community?.name ?? "", from: String(from), to: String(to), generatedAt: now, by: grouping, overall: overall,
+            groups: groups,
+            excludedRejected: try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM report WHERE local_day BETWEEN ? AND ? AND status = 'rejected'", arguments: [from, to]) ?? 0,
+            daily: try daily(), ackHistogram: try histogram(), breaches: try breaches(), departments: try departments(),
+            plaques: plaques, pointsWithoutScans: plaques.filter { $0.scans == 0 }.map(\.point),
+            pointsNotVerified: plaques.filter { ($0.lastVerified ?? .distantPast) < stale }.map(\.point))
+    }
+
+    /// Counts and averages per group, then percentiles from per-second counts (exact to the second, one pass each).
+    func figures(grouping: SLAGrouping?) throws -> [SLAFigures] {
+        let key = key(grouping)
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT \(key) AS grp, COUNT(*) AS reports,
+                    SUM(ack_seconds IS NOT NULL AND ack_seconds <= promise_seconds) AS kept,
+                    SUM(ack_seconds IS NOT NULL) AS acked,
+                    MAX(ack_seconds) AS ack_max,
+                    SUM(NOT (ack_seconds IS NOT NULL AND ack_seconds <= promise_seconds)
+                        AND (ack_seconds IS NOT NULL OR (julianday(?3) - julianday(report.created_at)) * 86400 > promise_seconds)) AS breaches,
+                    SUM(whistled_at IS NOT NULL) AS whistled,
+                    SUM(resolve_seconds IS NOT NULL) AS resolved,
+                    SUM(report.status IN ('open', 'acknowledged', 'whistled')) AS open_now,
+                    AVG(rating) AS rating_average, COUNT(rating) AS ratings
+                FROM report JOIN point ON point.id = report.point_id
+                WHERE \(Self.counted)
+                GROUP BY grp ORDER BY grp
+                """, arguments: [from, to, now])
+        let duplicates = try Dictionary(
+            Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(key) AS grp, COUNT(*) AS n FROM report JOIN point ON point.id = report.point_id
+                    WHERE report.local_day BETWEEN ?1 AND ?2 AND report.status = 'duplicate' GROUP BY grp
+                    """, arguments: [from, to]
+            ).map { ($0["grp"] as String, $0["n"] as Int) }, uniquingKeysWith: +)
+        let ack = try distribution(key: key, column: "ack_seconds")
+        let resolve = try distribution(key: key, column: "resolve_seconds")
+        var result = rows.map { row -> SLAFigures in
+            let group: String = row["grp"]
+            let reports: Int = row["reports"]
+            let kept: Int = row["kept"] ?? 0
+            let resolved: Int = row["resolved"] ?? 0
+            return SLAFigures(
+                group: group, label: group, reports: reports, kept: kept, keptPercent: Self.percent(kept, reports),
+                acknowledged: row["acked"] ?? 0, ackP50: Self.percentile(ack[group], 0.5), ackP90: Self.percentile(ack[group], 0.9),
+                ackMax: row["ack_max"], breaches: row["breaches"] ?? 0, whistled: row["whistled"] ?? 0, resolved: resolved,
+                resolvedPercent: Self.percent(resolved, reports), resolveP50: Self.percentile(resolve[group], 0.5),
+                resolveP90: Self.percentile(resolve[group], 0.9), openNow: row["open_now"] ?? 0,
+                ratingAverage: (row["rating_average"] as Double?).map { ($0 * 10).rounded() / 10 }, ratings: row["ratings"] ?? 0,
+                duplicates: duplicates[group] ?? 0)
+        }
+        // Groups with only duplicates still appear, with their count.
+        for (group, count) in duplicates where !result.contains(where: { $0.group == group }) {
+            var empty = SLAFigures.empty(group, group)
+            empty.duplicates = count
+            result.append(empty)
+        }
+        if grouping == nil, result.isEmpty { result = [SLAFigures.empty("all", "all")] }
+        if grouping == nil { result[0].duplicates = duplicates.values.reduce(0, +) }
+        return result.sorted { $0.group < $1.group }
+    }
+
+    /// Per group, how many reports took each number of seconds (sorted).
+    func distribution(key: String, column: String) throws -> [String: [(Int, Int)]] {
+        var result: [String: [(Int, Int)]] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT \(key) AS grp, \(column) AS s, COUNT(*) AS n FROM report JOIN point ON point.id = report.point_id
+                WHERE \(Self.counted) AND \(column) IS NOT NULL GROUP BY grp, s ORDER BY grp, s
+                """, arguments: [from, to])
+        {
+            result[row["grp"], default: []].append((row["s"], row["n"]))
+        }
+        return result
+    }
+
+    /// The nearest-rank percentile of a sorted (value, count) list.
+    static func percentile(_ counts: [(Int, Int)]?, _ p: Double) -> Int? {
+        guard let counts, !counts.isEmpty else { return nil }
+        let total = counts.reduce(0) { $0 + $1.1 }
+        let rank = max(1, Int((p * Double(total)).rounded(.up)))
+        var seen = 0
+        for (value, count) in counts {
+            seen += count
+            if seen >= rank { return value }
+        }
+        return counts.last?.0
+    }
+
+    static func percent(_ part: Int, _ whole: Int) -> Double? {
+        whole == 0 ? nil : (Double(part) * 1000 / Double(whole)).rounded() / 10
+    }
+
+    func labels(_ grouping: SLAGrouping?) throws -> [String: String] {
+        switch grouping {
+        case .grid: try Dictionary(Grid.fetchAll(db).map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        case .point: try Dictionary(Point.fetchAll(db).map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        case .responder: try Dictionary(Responder.fetchAll(db).map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        case .category:
+            Dictionary((try AppDatabase.community(db)?.categories ?? []).map { ($0.id, $0.label) }, uniquingKeysWith: { a, _ in a })
+        case .kind, nil: [:]
+        }
+    }
+
+    func daily() throws -> [SLAReport.Day] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT local_day, COUNT(*) AS n, SUM(ack_seconds IS NOT NULL AND ack_seconds <= promise_seconds) AS kept
+                FROM report WHERE \(Self.counted) GROUP BY local_day ORDER BY local_day
+                """, arguments: [from, to]
+        ).map { SLAReport.Day(day: String($0["local_day"] as Int), reports: $0["n"], kept: $0["kept"] ?? 0) }
+    }
+
+    /// Minutes to acknowledge, 0 … 14 and "15 or more".
+    func histogram() throws -> [SLAReport.Bucket] {
+        var buckets = (0...15).map { SLAReport.Bucket(minute: $0, count: 0) }
+        for row in try Row.fetchAll(
+            db,
+            sql: "SELECT MIN(ack_seconds / 60, 15) AS m, COUNT(*) AS n FROM report WHERE \(Self.counted) AND ack_seconds IS NOT NULL GROUP BY m",
+            arguments: [from, to])
+        {
+            let minute: Int = row["m"]
+            if (0...15).contains(minute) { buckets[minute].count = row["n"] }
+        }
+        return buckets
+    }
+
+    func breaches(limit: Int = 500) throws -> [SLAReport.BreachItem] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT report.id, report.number, point.name, report.created_at, report.ack_seconds, report.promise_seconds
+                FROM report JOIN point ON point.id = report.point_id
+                WHERE \(Self.counted) AND NOT (ack_seconds IS NOT NULL AND ack_seconds <= promise_seconds)
+                  AND (ack_seconds IS NOT NULL OR (julianday(?3) - julianday(report.created_at)) * 86400 > promise_seconds)
+                ORDER BY report.created_at LIMIT \(limit)
+                """, arguments: [from, to, now])
+        return try rows.map { row in
+            let created: Date = row["created_at"]
+            let promise: Int = row["promise_seconds"]
+            let ack: Int? = row["ack_seconds"]
+            let late = (ack ?? Int(now.timeIntervalSince(created))) - promise
+            var steps: [Int: [String]] = [:]
+            for event in try Event.filter(Column("report_id") == (row["id"] as Int64) && Column("kind") == "notified").order(Column("id")).fetchAll(db) {
+                guard let step = event.detail["step"].flatMap(Int.init), let responder = event.detail["responder"] else { continue }
+                if !(steps[step]?.contains(responder) ?? false) { steps[step, default: []].append(responder) }
+            }
+            return SLAReport.BreachItem(
+                number: row["number"], point: row["name"], createdAt: created, lateSeconds: late, taken: ack != nil,
+                notified: steps.keys.sorted().map { "\($0): " + steps[$0]!.joined(separator: ", ") })
+        }
+    }
+
+    func departments() throws -> [SLAReport.DepartmentItem] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT report.whistled_to AS id, responder.name AS name,
+                    CAST(ROUND((julianday(reported_in_at) - julianday(whistled_at)) * 86400) AS INTEGER) AS s
+                FROM report JOIN responder ON responder.id = report.whistled_to
+                WHERE \(Self.counted) AND whistled_at IS NOT NULL ORDER BY id, s
+                """, arguments: [from, to])
+        var items: [String: (name: String, whistled: Int, times: [Int])] = [:]
+        for row in rows {
+            let id: String = row["id"]
+            var item = items[id] ?? (row["name"], 0, [])
+            item.whistled += 1
+            if let seconds: Int = row["s"] { item.times.append(seconds) }
+            items[id] = item
+        }
+        return items.keys.sorted().map { id in
+            let item = items[id]!
+            let times = item.times.sorted()
+            return SLAReport.DepartmentItem(
+                id: id, name: item.name, whistled: item.whistled, reportedIn: times.count,
+                reportInP50: Self.percentile(times.map { ($0, 1) }, 0.5), reportInMax: times.last)
+        }
+    }
+
+    func plaques() throws -> [SLAReport.PlaqueItem] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT point.id, point.name,
+                    (SELECT COALESCE(SUM(count), 0) FROM scan_count WHERE point_id = point.id AND CAST(day AS INTEGER) BETWEEN ?1 AND ?2) AS scans,
+                    (SELECT COUNT(*) FROM report WHERE report.point_id = point.id AND report.local_day BETWEEN ?1 AND ?2
+                        AND report.status <> 'rejected') AS reports,
+                    (SELECT MAX(at) FROM event WHERE event.point_id = point.id AND kind = 'verified') AS verified
+                FROM point WHERE point.active ORDER BY point.id
+                """, arguments: [from, to]
+        ).map { row in
+            let scans: Int = row["scans"]
+            let reports: Int = row["reports"]
+            return SLAReport.PlaqueItem(
+                point: row["id"], name: row["name"], scans: scans, reports: reports,
+                reportsPerScan: scans == 0 ? nil : (Double(reports) * 100 / Double(scans)).rounded() / 100, lastVerified: row["verified"])
+        }
+    }
+}
+
+extension SLAFigures {
+    static func empty(_ group: String, _ label: String) -> SLAFigures {
+        SLAFigures(
+            group: group, label: label, reports: 0, kept: 0, keptPercent: nil, acknowledged: 0, ackP50: nil, ackP90: nil, ackMax: nil,
+            breaches: 0, whistled: 0, resolved: 0, resolvedPercent: nil, resolveP50: nil, resolveP90: nil, openNow: 0, ratingAverage: nil,
+            ratings: 0, duplicates: 0)
+    }
+}
