@@ -27,13 +27,15 @@ public final class Dispatcher: Service, Sendable {
     let transport: any HTTPTransport
     let logger: Logger
     let settings: Settings
+    let metrics: WhistleMetrics
     private let signal = WakeSignal()
     private let robots = RobotLimiter()
 
     public init(
         database: AppDatabase, time: any Timekeeper = ClockTimekeeper.system, transport: any HTTPTransport = AsyncHTTPTransport(),
-        logger: Logger, settings: Settings = Settings()
+        logger: Logger, settings: Settings = Settings(), metrics: WhistleMetrics = WhistleMetrics()
     ) {
+        self.metrics = metrics
         self.database = database
         self.time = time
         self.transport = transport
@@ -83,8 +85,10 @@ public final class Dispatcher: Service, Sendable {
         let now = time.now()
         for breach in try await database.advanceEscalations(at: now) {
             logger.warning("10-minute promise broken", metadata: ["report": "\(breach.number)"])
+            metrics.breached()
         }
         let due = try await database.dueDeliveries(at: now)
+        metrics.outboxAge(due.map { now.timeIntervalSince($0.entry.dueAt) }.max() ?? 0)
         guard !due.isEmpty, let community = try await database.community() else { return }
 
         // Group robot messages so that a robot at its limit gets one folded message, not a backlog.
@@ -160,6 +164,11 @@ public final class Dispatcher: Service, Sendable {
     private func record(_ outcome: ChannelOutcome, for delivery: Delivery, at now: Date) async {
         let entry = delivery.entry
         guard let id = entry.id else { return }
+        switch outcome {
+        case .delivered: metrics.delivery(channel: entry.channelKind, outcome: "delivered")
+        case .retry: metrics.delivery(channel: entry.channelKind, outcome: "retry")
+        case .fail: metrics.delivery(channel: entry.channelKind, outcome: "failed")
+        }
         do {
             switch outcome {
             case .delivered:

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import WhistleDispatch
 import WhistleStore
 
 /// Builds the whole HTTP application; `whistle serve`, `whistle demo` and the tests all call this.
@@ -12,10 +13,11 @@ public func buildApplication(
     database: AppDatabase,
     clock: any WallClock = SystemWallClock(),
     notifier: @escaping @Sendable () -> Void = {},
+    metrics: WhistleMetrics = WhistleMetrics(),
     services: [any Service] = [],
     logger: Logger = Logger(label: "whistle.server")
 ) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(config: config, database: database, clock: clock, notifier: notifier, logger: logger)
+    let router = try await buildRouter(config: config, database: database, clock: clock, notifier: notifier, metrics: metrics, logger: logger)
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "whistle"),
@@ -27,7 +29,7 @@ public func buildApplication(
 /// Every route of the server; tests read its route list against the OpenAPI document.
 public func buildRouter(
     config: ServerConfig, database: AppDatabase, clock: any WallClock = SystemWallClock(), notifier: @escaping @Sendable () -> Void = {},
-    logger: Logger = Logger(label: "whistle.server")
+    metrics: WhistleMetrics = WhistleMetrics(), logger: Logger = Logger(label: "whistle.server")
 ) async throws -> Router<WhistleRequestContext> {
     let pages = try await Pages.load()
     let tokens = FormTokens(key: try await database.serverKey(named: "form-token"))
@@ -40,13 +42,18 @@ public func buildRouter(
     PointController(
         database: database, pages: pages, clock: clock, tokens: tokens, photos: photos,
         trustedProxies: config.trustedProxies, clientLimiter: RateLimiter(config.limits.perClient),
-        pointLimiter: RateLimiter(config.limits.perPoint), notifier: notifier, logger: logger
+        pointLimiter: RateLimiter(config.limits.perPoint), notifier: notifier, metrics: metrics, logger: logger
     ).addRoutes(to: router.group("p"))
     StatusController(database: database, pages: pages, clock: clock).addRoutes(to: router.group("t"))
-    let responders = ResponderController(database: database, clock: clock, photos: photos, links: links, logger: logger)
+    let responders = ResponderController(database: database, clock: clock, photos: photos, links: links, metrics: metrics, logger: logger)
     responders.addPhotoRoute(to: router.group("api/v1"))
     responders.addRoutes(to: router.group("api/v1").add(middleware: BearerAuthMiddleware(database: database)))
     router.get("api/openapi.yaml") { _, _ in openAPI.response() }
+    router.get("metrics") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+    }
     return router
 }
 

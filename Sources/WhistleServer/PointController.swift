@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import WhistleCore
+import WhistleDispatch
 import WhistleImaging
 import WhistleStore
 
@@ -17,6 +18,7 @@ struct PointController: Sendable {
     let clientLimiter: RateLimiter
     let pointLimiter: RateLimiter
     let notifier: @Sendable () -> Void
+    let metrics: WhistleMetrics
     let logger: Logger
 
     func addRoutes(to group: RouterGroup<WhistleRequestContext>) {
@@ -106,6 +108,7 @@ struct PointController: Sendable {
         }
         // Committed: only now is the resident told it was received.
         notifier()
+        metrics.reportReceived(duplicate: created.original != nil, dutyGaps: created.dutyGaps.count)
         if !created.dutyGaps.isEmpty {
             logger.warning("no one on duty: grid leader notified instead", metadata: ["report": "\(created.report.number)", "grid": "\(point.gridID)"])
         }

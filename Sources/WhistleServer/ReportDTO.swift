@@ -65,3 +65,5 @@ struct ReportDTO: ResponseEncodable {
 }
 
 extension PlaqueVerdict: ResponseEncodable {}
+
+extension SLAReport: ResponseEncodable {}

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import WhistleCore
+import WhistleDispatch
 import WhistleStore
 
 /// The responder API under `/api/v1`: list, show, take (接单), resolve (办结), whistle (吹哨), reopen, and a live feed.
@@ -11,6 +12,7 @@ struct ResponderController: Sendable {
     let clock: any WallClock
     let photos: PhotoStore
     let links: PhotoLinks
+    let metrics: WhistleMetrics
     let logger: Logger
 
     func addRoutes(to group: RouterGroup<WhistleRequestContext>) {
@@ -24,6 +26,7 @@ struct ResponderController: Sendable {
         group.post("reports/:number/reopen", use: reopen)
         group.get("events", use: EventFeed(database: database, logger: logger).stream)
         group.post("plaques/check", use: checkPlaques)
+        group.get("sla", use: sla)
     }
 
     /// Photos are outside the bearer group: their links are signed and expire.
@@ -103,7 +106,11 @@ struct ResponderController: Sendable {
     @Sendable func acknowledge(_ request: Request, context: WhistleRequestContext) async throws -> ReportDTO {
         let responder = try context.requireResponder()
         let view = try await visible(context, responder)
-        try await act { try await database.acknowledge(number: view.report.number, by: responder.id, at: clock.now()) }
+        let now = clock.now()
+        try await act { try await database.acknowledge(number: view.report.number, by: responder.id, at: now) }
+        if view.report.ackAt == nil && view.report.status != .whistled {
+            metrics.acknowledged(after: now.timeIntervalSince(view.report.createdAt), promise: Double(view.policy.promiseSeconds))
+        }
         return try await show(request, context: context)
     }
 
@@ -170,6 +177,22 @@ struct ResponderController: Sendable {
             verdicts.append(verdict)
         }
         return verdicts
+    }
+
+    /// The SLA report as JSON, for a grid leader or the secretary (`whistle sla --server`).
+    @Sendable func sla(_ request: Request, context: WhistleRequestContext) async throws -> SLAReport {
+        let responder = try context.requireResponder()
+        guard [.gridLeader, .secretary].contains(responder.role) else { throw APIError.forbidden("the SLA report is for a grid leader or the secretary") }
+        let query = request.uri.queryParameters
+        guard let from = query.get("from"), let to = query.get("to"), ReportNumber.isValid(from + "-0000"), ReportNumber.isValid(to + "-0000"),
+            from <= to
+        else { throw APIError.badRequest("'from' and 'to' are local days YYYYMMDD, from <= to") }
+        var grouping: SLAGrouping?
+        if let by = query.get("by") {
+            guard let value = SLAGrouping(rawValue: by) else { throw APIError.badRequest("'by' is grid, responder, point, category or kind") }
+            grouping = value
+        }
+        return try await database.slaReport(from: from, to: to, by: grouping, now: clock.now())
     }
 
     @Sendable func photo(_ request: Request, context: WhistleRequestContext) async throws -> Response {

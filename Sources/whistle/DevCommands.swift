@@ -1,14 +1,36 @@
 import ArgumentParser
 import Foundation
 import WhistleQR
+import WhistleStore
 
 /// Tools for developers and benchmarks, not for community offices.
 struct DevCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev",
         abstract: "Developer tools for benchmarks.",
-        subcommands: [QRBatch.self]
+        subcommands: [QRBatch.self, Seed.self]
     )
+
+    /// Synthetic history for benchmarks (`bench/sla.sh`) and demos of the SLA report.
+    struct Seed: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fill the database (which must hold a community) with synthetic reports, for benchmarks.")
+        @Option(help: "How many reports.") var reports = 10_000
+        @Option(help: "Spread over this many days, ending now.") var days = 30
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            guard reports >= 0, reports <= 10_000_000, days >= 1, days <= 3650 else { throw ValidationError("--reports 0…10000000, --days 1…3650") }
+        }
+
+        func run() async throws {
+            try await oneLine {
+                let start = ContinuousClock.now
+                let inserted = try await database.open().seedHistory(reports: reports, days: days, now: Date())
+                print("seeded \(inserted) reports over \(days) days in \(start.duration(to: .now))")
+            }
+        }
+    }
 
     /// N QR codes in one process, the like-for-like counterpart of N runs of the `qrencode` CLI.
     struct QRBatch: AsyncParsableCommand {

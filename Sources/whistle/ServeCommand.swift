@@ -63,9 +63,10 @@ struct ServeCommand: AsyncParsableCommand {
 enum Server {
     static func run(store: AppDatabase, listen: ListenOptions, onReady: @escaping @Sendable () -> Void = {}) async throws {
         let logger = Logger(label: "whistle")
-        let dispatcher = Dispatcher(database: store, logger: logger)
+        let metrics = WhistleMetrics()
+        let dispatcher = Dispatcher(database: store, logger: logger, metrics: metrics)
         let app = try await buildApplication(
-            config: listen.config, database: store, notifier: { dispatcher.wake() }, services: [dispatcher], logger: logger)
+            config: listen.config, database: store, notifier: { dispatcher.wake() }, metrics: metrics, services: [dispatcher], logger: logger)
         do {
             try await app.runService()
         } catch {

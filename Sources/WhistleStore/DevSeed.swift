@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+import WhistleCore
+
+extension AppDatabase {
+    /// Fills the database with `count` synthetic reports over the last `days` days, for benchmarks and demos:
+    /// most taken within minutes, some late, a few never; most fixed within hours; ratings, whistles, duplicates,
+    /// rejections and daily scan counts in realistic proportions. Deterministic for a given `seed`.
+    public func seedHistory(reports count: Int, days: Int, now: Date, seed: UInt64 = 42) async throws -> Int {
+        try await writer.write { db in
+            guard let community = try Self.community(db) else { throw StoreError.notFound("community (run whistle import)") }
+            let points = try Point.filter(Point.Columns.active).fetchAll(db)
+            let responders = try Responder.fetchAll(db)
+            let workers = responders.filter { $0.role == .gridWorker }.map(\.id)
+            let departments = responders.filter { $0.role == .department || $0.role == .property }.map(\.id)
+            guard !points.isEmpty, !workers.isEmpty else { throw StoreError.notFound("points and grid workers") }
+            var random = seed
+            func next() -> Double {
+                random = random &* 6364136223846793005 &+ 1442695040888963407
+                return Double(random >> 11) / Double(1 << 53)
+            }
+            let promise = Int(community.policy.promiseSeconds)
+            let start = now.addingTimeInterval(-Double(days) * 86400)
+            let statement = try db.makeStatement(
+                sql: """
+                    INSERT INTO report (number, point_id, category, description, status, policy_id, created_at, ack_at, ack_by,
+                        resolved_at, resolved_by, breached_at, rating, status_key_hash, whistled_to, whistled_at, reported_in_at,
+                        local_day, promise_seconds, ack_seconds, resolve_seconds)
+                    VALUES (?, ?, ?, '合成记录', ?, ?, ?, ?, ?, ?, ?, ?, ?, 'seed', ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            var sequence: [Int: Int] = [:]
+            var inserted = 0
+            for _ in 0..<count {
+                // Daytime-heavy arrivals: a resident reports when out and about.
+                var created = start.addingTimeInterval(next() * Double(days) * 86400)
+                if next() < 0.6 {
+                    let (_, minute) = ShanghaiTime.weekdayAndMinute(created)
+                    created = created.addingTimeInterval(Double((600 + Int(next() * 600)) - minute) * 60)
+                }
+                guard created < now else { continue }
+                let day = Int(ShanghaiTime.dayStamp(created))!
+                sequence[day, default: 0] += 1
+                let number = ReportNumber.make(day: String(day), sequence: sequence[day]!)
+                let point = points[Int(next() * Double(points.count))]
+                let category = community.categories[Int(next() * Double(community.categories.count))].id
+                let roll = next()
+                var status = "resolved"
+                var ackSeconds: Int?
+                if roll < 0.01 {
+                    status = "rejected"
+                } else if roll < 0.04 {
+                    status = "duplicate"
+                } else {
+                    let speed = next()
+                    ackSeconds = speed < 0.02 ? nil : speed < 0.10 ? promise + Int(next() * 1800) : Int(20 + next() * Double(promise - 20))
+                }
+                let acked = ackSeconds.map { created.addingTimeInterval(Double($0)) }
+                var resolveSeconds: Int?
+                if let ackSeconds, next() < 0.93 {
+                    resolveSeconds = ackSeconds + Int(600 + next() * next() * 3 * 86400)
+                }
+                let resolved = resolveSeconds.map { created.addingTimeInterval(Double($0)) }
+                if ackSeconds == nil && status != "rejected" && status != "duplicate" { status = "open" }
+                if ackSeconds != nil && resolveSeconds == nil { status = "acknowledged" }
+                let resolvedAt = resolved.flatMap { $0 < now ? $0 : nil }
+                if resolved != nil && resolvedAt == nil { status = "acknowledged" }
+                var whistledTo: String?
+                var whistledAt: Date?
+                var reportedIn: Date?
+                if let acked, !departments.isEmpty, next() < 0.08 {
+                    whistledTo = departments[Int(next() * Double(departments.count))]
+                    whistledAt = acked.addingTimeInterval(300)
+                    reportedIn = whistledAt!.addingTimeInterval(60 + next() * 1200)
+                }
+                let worker = workers[Int(next() * Double(workers.count))]
+                let breached = (ackSeconds ?? Int.max) > promise && status != "rejected" && status != "duplicate"
+                let rating = resolvedAt != nil && next() < 0.6 ? Int(6 + next() * 5) : nil
+                try statement.execute(arguments: [
+                    number, point.id, category, status, community.policyID, created, acked, ackSeconds == nil ? nil : worker,
+                    resolvedAt, resolvedAt == nil ? nil : worker, breached ? created.addingTimeInterval(Double(promise)) : nil,
+                    rating.map { min(10, $0) }, whistledTo, whistledAt, reportedIn, day, promise, ackSeconds,
+                    resolvedAt == nil ? nil : resolveSeconds,
+                ])
+                inserted += 1
+            }
+            for (day, last) in sequence {
+                try db.execute(
+                    sql: "INSERT INTO report_day (day, last) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET last = MAX(last, excluded.last)",
+                    arguments: [String(day), last])
+            }
+            // Scans: a few per report, and one plaque nobody scans (hidden behind a parked van).
+            for dayOffset in 0..<days {
+                let day = ShanghaiTime.dayStamp(now.addingTimeInterval(-Double(dayOffset) * 86400))
+                for point in points.dropLast() {
+                    try db.execute(
+                        sql: "INSERT INTO scan_count (point_id, day, count) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count",
+                        arguments: [point.id, day, Int(Double(count) / Double(days * points.count) * (2 + next() * 4)) + 1])
+                }
+            }
+            return inserted
+        }
+    }
+}
