@@ -123,10 +123,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Test helpers shared by several test targets (not shipped).
+        .target(
+            name: "WhistleTestSupport", dependencies: ["WhistleStore", "WhistleCore", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Tests/WhistleTestSupport", swiftSettings: swiftSettings
+        ),
         .testTarget(name: "WhistleCoreTests", dependencies: ["WhistleCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WhistleStoreTests",
-            dependencies: ["WhistleStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["WhistleStore", "WhistleTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "WhistleImagingTests", dependencies: ["WhistleImaging", "CCairo"], swiftSettings: swiftSettings),
@@ -158,6 +163,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Runs the built `whistle` binary as a user would.
-        .testTarget(name: "WhistleCLITests", dependencies: ["whistle", "WhistleStore", "WhistleImaging", "CCairo"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WhistleCLITests", dependencies: ["whistle", "WhistleStore", "WhistleImaging", "WhistleTestSupport", "CCairo"],
+            swiftSettings: swiftSettings),
     ]
 )

@@ -108,6 +108,17 @@ extension AppDatabase {
         }
     }
 
+    /// Refuses a report as spam or not the community's business; it leaves the SLA figures (and says so there).
+    @discardableResult
+    public func reject(number: String, by responderID: String, note: String, at now: Date) async throws -> Report {
+        try await transition(number: number, action: .reject, by: responderID, at: now) { _, db in
+            try db.execute(
+                sql: "UPDATE outbox SET cancelled_at = ? WHERE report_id = (SELECT id FROM report WHERE number = ?) AND delivered_at IS NULL AND cancelled_at IS NULL",
+                arguments: [now, number])
+            return (["note": note], nil)
+        }
+    }
+
     /// 办结: the problem is fixed. A note says what was done; the resident reads it.
     @discardableResult
     public func resolve(number: String, by responderID: String, note: String, at now: Date) async throws -> Report {

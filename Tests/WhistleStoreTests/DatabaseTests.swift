@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import WhistleStore
+import WhistleTestSupport
 
 @Suite("Database file")
 struct DatabaseTests {

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import WhistleCore
 import WhistleStore
+import WhistleTestSupport
 
 /// Everything an import writes, to compare before and after a refused file.
 private func snapshot(_ database: AppDatabase) throws -> [String] {

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import WhistleCore
 import WhistleStore
+import WhistleTestSupport
 
 private func draft(_ point: String = "statue-south-gate", category: String = "water") -> ReportDraft {
     ReportDraft(pointID: point, category: category, description: "下水道冒水", phone: "13800000009", statusKeyHash: Secret.hash("k"))

@@ -1,0 +1,80 @@
+/// Helpers shared by the test targets: temp databases, the reference community, a known history.
+import Foundation
+import GRDB
+import WhistleCore
+import WhistleStore
+
+/// A fresh database file in its own temp folder.
+public func temporaryDatabase() throws -> (AppDatabase, String) {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("whistle-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let path = folder.appendingPathComponent("test.sqlite").path
+    return (try AppDatabase.open(path: path), path)
+}
+
+/// The reference community file shipped with the demo.
+public func referenceYAML() throws -> String {
+    var url = URL(fileURLWithPath: #filePath)
+    while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+        url.deleteLastPathComponent()
+    }
+    return try String(contentsOf: url.appendingPathComponent("assets/demo/community.yaml"), encoding: .utf8)
+}
+
+/// A moment given in Asia/Shanghai local time.
+public func local(_ text: String) -> Date {
+    ISO8601DateFormatter().date(from: text + "+08:00")!
+}
+
+/// Imports the reference community.
+public func seeded() throws -> (AppDatabase, String) {
+    let (database, path) = try temporaryDatabase()
+    try database.importCommunity(try CommunityLoader.parse(try referenceYAML()))
+    return (database, path)
+}
+
+/// A small history with known answers (see each line), in Asia/Shanghai time.
+public func slaHistory() async throws -> AppDatabase {
+    let (database, _) = try seeded()
+    func report(_ point: String, _ category: String, _ at: String) async throws -> String {
+        try await database.createReport(
+            ReportDraft(pointID: point, category: category, description: "测试", statusKeyHash: Secret.hash(at)), at: local(at)
+        ).report.number
+    }
+    // R1: g1, taken after 2 min, fixed after 1 h, rated 9.
+    let r1 = try await report("statue-south-gate", "water", "2026-11-23T09:00:00")
+    try await database.acknowledge(number: r1, by: "r-zhao", at: local("2026-11-23T09:02:00"))
+    // R5: a duplicate of R1, while R1 is still being handled.
+    _ = try await report("statue-south-gate", "water", "2026-11-23T09:30:00")
+    try await database.resolve(number: r1, by: "r-zhao", note: "ok", at: local("2026-11-23T10:00:00"))
+    try await database.rate(number: r1, keyHash: Secret.hash("2026-11-23T09:00:00"), rating: 9, note: nil, at: local("2026-11-23T11:00:00"))
+    // R2: g1, taken at exactly 10:00 — the promise kept — fixed after 2 h, rated 7.
+    let r2 = try await report("station-service-centre", "road", "2026-11-23T10:00:00")
+    try await database.acknowledge(number: r2, by: "r-qian", at: local("2026-11-23T10:10:00"))
+    try await database.resolve(number: r2, by: "r-qian", note: "ok", at: local("2026-11-23T12:00:00"))
+    try await database.rate(number: r2, keyHash: Secret.hash("2026-11-23T10:00:00"), rating: 7, note: nil, at: local("2026-11-23T13:00:00"))
+    // R3: g2, 23:58, taken after 15 min, across midnight: a breach (5 min late); still open.
+    let r3 = try await report("station-guard-north", "fire", "2026-11-23T23:58:00")
+    let r3id = try await database.report(number: r3)!.id!
+    for entry in try await database.outbox(reportID: r3id) where entry.step == 0 {
+        try await database.markDelivered(outboxID: entry.id!, at: local("2026-11-23T23:58:01"))
+    }
+    try await database.acknowledge(number: r3, by: "r-zhao", at: local("2026-11-24T00:13:00"))
+    // R4: g2, taken after 5 min, whistled to the property company which reports in after 10 min, fixed after 5000 s.
+    let r4 = try await report("merchant-pharmacy", "elevator", "2026-11-24T08:00:00")
+    try await database.acknowledge(number: r4, by: "r-qian", at: local("2026-11-24T08:05:00"))
+    try await database.whistle(number: r4, by: "r-qian", to: "d-property", note: "电梯", at: local("2026-11-24T08:06:40"))
+    try await database.acknowledge(number: r4, by: "d-property", at: local("2026-11-24T08:16:40"))
+    try await database.resolve(number: r4, by: "d-property", note: "ok", at: local("2026-11-24T09:23:20"))
+    // R6: rejected.
+    let r6 = try await report("statue-south-gate", "help", "2026-11-24T09:00:00")
+    try await database.reject(number: r6, by: "r-li", note: "广告", at: local("2026-11-24T09:01:00"))
+    // R7: g2, never taken.
+    _ = try await report("merchant-pharmacy", "sanitation", "2026-11-24T12:00:00")
+    // Plaque health: the statue scanned 4 times, the centre twice; the pharmacy verified on patrol.
+    for _ in 0..<4 { try await database.countScan(pointID: "statue-south-gate", at: local("2026-11-23T08:00:00")) }
+    for _ in 0..<2 { try await database.countScan(pointID: "station-service-centre", at: local("2026-11-24T08:00:00")) }
+    try await database.recordVerified(pointID: "merchant-pharmacy", at: local("2026-11-20T10:15:00"), photo: "p.jpg", by: "patrol")
+    return database
+}
+
