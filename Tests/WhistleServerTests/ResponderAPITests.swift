@@ -203,3 +203,61 @@ struct ResponderAPITests {
         }
     }
 }
+
+@Suite("Responder API: SLA, plaque checks, metrics")
+struct ResponderAPIExtrasTests {
+    @Test("GET /api/v1/sla is for leaders and the secretary, and checks its parameters")
+    func sla() async throws {
+        let database = try seededDatabase()
+        _ = try await database.createReport(statueReport, at: ManualClock().now().addingTimeInterval(-60))
+        let leader = try await database.issueToken(responderID: "r-li")
+        let worker = try await database.issueToken(responderID: "r-zhao")
+        try await testApp(database).test(.router) { client in
+            let ok = try await client.execute(uri: "/api/v1/sla?from=20261123&to=20261123&by=grid", method: .get, headers: bearer(leader))
+            #expect(ok.status == .ok)
+            #expect((json(ok)["overall"] as? [String: Any])?["reports"] as? Int == 1)
+            #expect((json(ok)["groups"] as? [[String: Any]])?.count == 1)
+            #expect(try await client.execute(uri: "/api/v1/sla?from=20261123&to=20261123", method: .get, headers: bearer(worker)).status == .forbidden)
+            #expect(try await client.execute(uri: "/api/v1/sla?from=2026&to=20261123", method: .get, headers: bearer(leader)).status == .badRequest)
+            #expect(try await client.execute(uri: "/api/v1/sla?from=20261123&to=20261123&by=mood", method: .get, headers: bearer(leader)).status == .badRequest)
+        }
+    }
+
+    @Test("POST /api/v1/plaques/check judges codes and records genuine ones for a leader")
+    func plaqueCheck() async throws {
+        let database = try seededDatabase()
+        let statue = try #require(try await database.point(id: "statue-south-gate"))
+        let leader = try await database.issueToken(responderID: "r-li")
+        let worker = try await database.issueToken(responderID: "r-zhao")
+        try await testApp(database).test(.router) { client in
+            let body = #"{"codes":["http://127.0.0.1:8080/p/\#(statue.code)","https://evil.example/x"],"record":true,"taken_at":"2026-11-20T02:00:00Z","photo":"a.jpg"}"#
+            let response = try await client.execute(uri: "/api/v1/plaques/check", method: .post, headers: bearer(leader), body: ByteBuffer(string: body))
+            #expect(response.status == .ok)
+            let verdicts = (try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [[String: Any]]) ?? []
+            #expect(verdicts.map { $0["verdict"] as? String } == ["genuine", "foreign"])
+            #expect(try await database.lastVerified()["statue-south-gate"] == ISO8601DateFormatter().date(from: "2026-11-20T02:00:00Z"))
+            #expect(try await client.execute(uri: "/api/v1/plaques/check", method: .post, headers: bearer(worker), body: ByteBuffer(string: body)).status == .forbidden)
+        }
+    }
+
+    @Test("/metrics counts reports, acks within the promise and time to ack")
+    func metrics() async throws {
+        let database = try seededDatabase()
+        let statue = try #require(try await database.point(id: "statue-south-gate"))
+        let token = try await database.issueToken(responderID: "r-zhao")
+        let clock = ManualClock()
+        try await testApp(database, clock: clock).test(.router) { client in
+            let form = try await client.execute(uri: "/p/\(statue.code)", method: .get)
+            _ = try await client.execute(
+                uri: "/p/\(statue.code)", method: .post, headers: .multipart(),
+                body: multipart([("category", "water"), ("description", "漏水"), ("website", ""), ("form_token", formToken(String(buffer: form.body)) ?? "")]))
+            clock.advance(125)
+            #expect(try await client.execute(uri: "/api/v1/reports/20261123-0001/ack", method: .post, headers: bearer(token)).status == .ok)
+            let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(text.contains("whistle_reports_total 1"))
+            #expect(text.contains(#"whistle_acks_total{within_promise="true"} 1"#))
+            #expect(text.contains(#"whistle_time_to_ack_seconds_bucket{le="180.0"} 1"#) || text.contains(#"whistle_time_to_ack_seconds_bucket{le="180"} 1"#), "\(text)")
+            #expect(text.contains("# TYPE whistle_breaches_total counter"))
+        }
+    }
+}
