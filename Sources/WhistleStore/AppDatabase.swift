@@ -23,6 +23,9 @@ public struct AppDatabase: Sendable {
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Reports over a year are read by the SLA report in a few passes: map the file, keep more pages.
+            try db.execute(sql: "PRAGMA mmap_size = 268435456")
+            try db.execute(sql: "PRAGMA cache_size = -32768")
         }
         let pool: DatabasePool
         do {

@@ -166,9 +166,12 @@ struct SLAQuery {
 
     func report(by grouping: SLAGrouping?) throws -> SLAReport {
         let community = try AppDatabase.community(db)
-        var overall = try figures(grouping: nil).first ?? SLAFigures.empty("all", "all")
+        // One set of passes over the period: per group when grouped, and the overall row merged from the groups.
+        let (computed, ackOverall, resolveOverall) = try figures(grouping: grouping)
+        var overall =
+            grouping == nil ? (computed.first ?? SLAFigures.empty("all", "all")) : Self.merge(computed, ack: ackOverall, resolve: resolveOverall)
         overall.label = community?.name ?? "all"
-        var groups = grouping == nil ? [] : try figures(grouping: grouping)
+        var groups = grouping == nil ? [] : computed
         let plaques = try plaques()
         let stale = now.addingTimeInterval(-90 * 86400)
         let labels = try labels(grouping)
@@ -178,13 +181,14 @@ struct SLAQuery {
             groups: groups,
             excludedRejected: try Int.fetchOne(
                 db, sql: "SELECT COUNT(*) FROM report WHERE local_day BETWEEN ? AND ? AND status = 'rejected'", arguments: [from, to]) ?? 0,
-            daily: try daily(), ackHistogram: try histogram(), breaches: try breaches(), departments: try departments(),
+            daily: try daily(), ackHistogram: Self.histogram(ackOverall), breaches: try breaches(), departments: try departments(),
             plaques: plaques, pointsWithoutScans: plaques.filter { $0.scans == 0 }.map(\.point),
             pointsNotVerified: plaques.filter { ($0.lastVerified ?? .distantPast) < stale }.map(\.point))
     }
 
     /// Counts and averages per group, then percentiles from per-second counts (exact to the second, one pass each).
-    func figures(grouping: SLAGrouping?) throws -> [SLAFigures] {
+    /// Also returns the per-second distribution of time to acknowledge over all groups, for the overall row and the histogram.
+    func figures(grouping: SLAGrouping?) throws -> ([SLAFigures], [(Int, Int)], [(Int, Int)]) {
         let key = key(grouping)
         let rows = try Row.fetchAll(
             db,
@@ -193,8 +197,8 @@ struct SLAQuery {
                     SUM(ack_seconds IS NOT NULL AND ack_seconds <= promise_seconds) AS kept,
                     SUM(ack_seconds IS NOT NULL) AS acked,
                     MAX(ack_seconds) AS ack_max,
-                    SUM(NOT (ack_seconds IS NOT NULL AND ack_seconds <= promise_seconds)
-                        AND (ack_seconds IS NOT NULL OR (julianday(?3) - julianday(report.created_at)) * 86400 > promise_seconds)) AS breaches,
+                    SUM(CASE WHEN ack_seconds IS NOT NULL THEN ack_seconds > promise_seconds
+                        ELSE (julianday(?3) - julianday(report.created_at)) * 86400 > promise_seconds END) AS breaches,
                     SUM(whistled_at IS NOT NULL) AS whistled,
                     SUM(resolve_seconds IS NOT NULL) AS resolved,
                     SUM(report.status IN ('open', 'acknowledged', 'whistled')) AS open_now,
@@ -236,7 +240,7 @@ struct SLAQuery {
         }
         if grouping == nil, result.isEmpty { result = [SLAFigures.empty("all", "all")] }
         if grouping == nil { result[0].duplicates = duplicates.values.reduce(0, +) }
-        return result.sorted { $0.group < $1.group }
+        return (result.sorted { $0.group < $1.group }, Self.merged(ack.values), Self.merged(resolve.values))
     }
 
     /// Per group, how many reports took each number of seconds (sorted).
@@ -292,18 +296,45 @@ struct SLAQuery {
         ).map { SLAReport.Day(day: String($0["local_day"] as Int), reports: $0["n"], kept: $0["kept"] ?? 0) }
     }
 
-    /// Minutes to acknowledge, 0 … 14 and "15 or more".
-    func histogram() throws -> [SLAReport.Bucket] {
+    /// Minutes to acknowledge, 0 … 14 and "15 or more", from the per-second distribution.
+    static func histogram(_ distribution: [(Int, Int)]) -> [SLAReport.Bucket] {
         var buckets = (0...15).map { SLAReport.Bucket(minute: $0, count: 0) }
-        for row in try Row.fetchAll(
-            db,
-            sql: "SELECT MIN(ack_seconds / 60, 15) AS m, COUNT(*) AS n FROM report WHERE \(Self.counted) AND ack_seconds IS NOT NULL GROUP BY m",
-            arguments: [from, to])
-        {
-            let minute: Int = row["m"]
-            if (0...15).contains(minute) { buckets[minute].count = row["n"] }
-        }
+        for (seconds, count) in distribution { buckets[min(15, max(0, seconds / 60))].count += count }
         return buckets
+    }
+
+    /// Several (value, count) distributions as one, sorted by value.
+    static func merged(_ distributions: some Sequence<[(Int, Int)]>) -> [(Int, Int)] {
+        var merged: [Int: Int] = [:]
+        for distribution in distributions { for (value, count) in distribution { merged[value, default: 0] += count } }
+        return merged.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// The whole period's row from its groups: sums, a weighted average rating, percentiles from the merged distributions.
+    static func merge(_ groups: [SLAFigures], ack: [(Int, Int)], resolve: [(Int, Int)]) -> SLAFigures {
+        var all = SLAFigures.empty("all", "all")
+        var ratingSum = 0.0
+        for group in groups {
+            all.reports += group.reports
+            all.kept += group.kept
+            all.acknowledged += group.acknowledged
+            all.breaches += group.breaches
+            all.whistled += group.whistled
+            all.resolved += group.resolved
+            all.openNow += group.openNow
+            all.ratings += group.ratings
+            all.duplicates += group.duplicates
+            ratingSum += (group.ratingAverage ?? 0) * Double(group.ratings)
+            if let max = group.ackMax { all.ackMax = Swift.max(all.ackMax ?? 0, max) }
+        }
+        all.keptPercent = percent(all.kept, all.reports)
+        all.resolvedPercent = percent(all.resolved, all.reports)
+        all.ackP50 = percentile(ack, 0.5)
+        all.ackP90 = percentile(ack, 0.9)
+        all.resolveP50 = percentile(resolve, 0.5)
+        all.resolveP90 = percentile(resolve, 0.9)
+        all.ratingAverage = all.ratings == 0 ? nil : (ratingSum / Double(all.ratings) * 10).rounded() / 10
+        return all
     }
 
     func breaches(limit: Int = 500) throws -> [SLAReport.BreachItem] {
@@ -312,8 +343,8 @@ struct SLAQuery {
             sql: """
                 SELECT report.id, report.number, point.name, report.created_at, report.ack_seconds, report.promise_seconds
                 FROM report JOIN point ON point.id = report.point_id
-                WHERE \(Self.counted) AND NOT (ack_seconds IS NOT NULL AND ack_seconds <= promise_seconds)
-                  AND (ack_seconds IS NOT NULL OR (julianday(?3) - julianday(report.created_at)) * 86400 > promise_seconds)
+                WHERE \(Self.counted) AND CASE WHEN ack_seconds IS NOT NULL THEN ack_seconds > promise_seconds
+                    ELSE (julianday(?3) - julianday(report.created_at)) * 86400 > promise_seconds END
                 ORDER BY report.created_at LIMIT \(limit)
                 """, arguments: [from, to, now])
         return try rows.map { row in

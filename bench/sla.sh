@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `whistle sla` over a seeded history (default 1,000,000 reports over 365 days), release build.
+# Prints the seeding time and the best of 3 runs for each format; renders the HTML report with headless
+# Chromium to assets/sla-report.png when --screenshot is given.
+# Usage: bench/sla.sh [REPORTS] [--screenshot]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count=${1:-1000000}
+swift build -c release --product whistle >/dev/null
+bin=$(swift build -c release --show-bin-path)/whistle
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+db="$work/sla.sqlite"
+"$bin" import assets/demo/community.yaml --db "$db" >/dev/null
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+"$bin" dev seed --reports "$count" --days 365 --db "$db"
+best() {
+  local best=999
+  for _ in 1 2 3; do
+    local start end took
+    start=$(date +%s.%N); "$@" >/dev/null; end=$(date +%s.%N)
+    took=$(python3 -c "print(f'{$end - $start:.3f}')")
+    best=$(python3 -c "print(min($best, $took))")
+  done
+  echo "$best"
+}
+to=$(TZ=Asia/Shanghai date +%F)
+from=$(TZ=Asia/Shanghai date -d '364 days ago' +%F)
+for by in "" grid point category responder; do
+  for format in table json html; do
+    args=(sla --db "$db" --from "$from" --to "$to" --format "$format")
+    [ -n "$by" ] && args+=(--by "$by")
+    printf 'whistle sla --by %-9s --format %-5s  %s s\n' "${by:-(none)}" "$format" "$(best "$bin" "${args[@]}")"
+  done
+done
+if [ "${2:-}" = "--screenshot" ]; then
+  # A month of the history, by grid: what a street office reads.
+  "$bin" sla --db "$db" --from "$(TZ=Asia/Shanghai date -d '29 days ago' +%F)" --to "$to" --by grid --format html --out "$work/sla.html" 2>/dev/null
+  chromium --headless=new --no-sandbox --disable-gpu --hide-scrollbars --window-size=900,1400 \
+    --screenshot="$work/full.png" "file://$work/sla.html" >/dev/null 2>&1
+  python3 - "$work/full.png" assets/sla-report.png <<'PY'
+import subprocess, sys
+# Shrink with libvips if present, else keep as is: the committed image must stay small.
+subprocess.run(["vipsthumbnail", sys.argv[1], "--size", "600x", "-o", sys.argv[2] + "[compression=9]"], check=False)
+PY
+  [ -f assets/sla-report.png ] || cp "$work/full.png" assets/sla-report.png
+  echo "screenshot: assets/sla-report.png ($(wc -c <assets/sla-report.png) bytes)"
+fi
