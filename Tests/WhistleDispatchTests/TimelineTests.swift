@@ -22,7 +22,8 @@ struct TimelineTests {
         #expect(try await delivered(store) == ["0 r-zhao report.notify"])
         let report = try #require(try await store.report(number: "20261123-0001"))
         #expect(report.breachedAt == nil)
-        let pending = try await store.outbox(reportID: report.id!).filter { $0.deliveredAt == nil }
+        // The promise's steps; the reminder to resolve within 24 h stays planned.
+        let pending = try await store.outbox(reportID: report.id!).filter { $0.deliveredAt == nil && $0.stage == "promise" }
         #expect(!pending.isEmpty)
         #expect(pending.allSatisfy { $0.cancelledAt != nil })
     }
@@ -169,4 +170,33 @@ func eventually(_ condition: () async throws -> Bool) async throws {
         try await Task.sleep(for: .milliseconds(10))
     }
     #expect(try await condition(), "condition never became true")
+}
+
+@Suite("Reminders to resolve (TestClock)")
+struct ReminderTests {
+    @Test("taken but not fixed within 24 h: the taker is reminded, then the grid leader")
+    func reminders() async throws {
+        let store = try database()
+        let clock = TestClock<Duration>()
+        let dispatcher = dispatcher(store, clock: clock)
+        _ = try await store.createReport(draft(), at: t0)
+        try await dispatcher.pass()
+        await clock.advance(by: .seconds(60))
+        try await store.acknowledge(number: "20261123-0001", by: "r-zhao", at: t0.addingTimeInterval(60))
+        try await walk(dispatcher, clock, every: 1800, for: 27 * 3600)
+        let reminders = try await delivered(store).filter { $0.hasSuffix("report.remind") }
+        #expect(reminders == ["0 r-zhao report.remind", "1 r-li report.remind"])
+    }
+
+    @Test("fixed in time: no reminder")
+    func noReminder() async throws {
+        let store = try database()
+        let clock = TestClock<Duration>()
+        let dispatcher = dispatcher(store, clock: clock)
+        _ = try await store.createReport(draft(), at: t0)
+        try await store.acknowledge(number: "20261123-0001", by: "r-zhao", at: t0.addingTimeInterval(60))
+        try await store.resolve(number: "20261123-0001", by: "r-zhao", note: "ok", at: t0.addingTimeInterval(3600))
+        try await walk(dispatcher, clock, every: 1800, for: 27 * 3600)
+        #expect(try await delivered(store).filter { $0.hasSuffix("report.remind") }.isEmpty)
+    }
 }
