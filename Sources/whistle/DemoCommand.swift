@@ -22,6 +22,8 @@ struct DemoCommand: AsyncParsableCommand {
             if try await store.isEmpty() {
                 var sample = try CommunityLoader.load(path: community)
                 sample.baseURL = baseURL ?? "http://\(listen.host == "0.0.0.0" ? "127.0.0.1" : listen.host):\(listen.port)"
+                // The sample's robots and webhooks are examples, not real addresses: the demo logs each notification instead.
+                for index in sample.responders.indices { sample.responders[index].channels = [.log] }
                 try store.importCommunity(sample)
                 print("Seeded \(sample.name) from \(community) into \(db).")
             } else {
@@ -35,6 +37,8 @@ struct DemoCommand: AsyncParsableCommand {
                 print("\nScan the plaque of \(statue.name):\n")
                 print(TerminalRenderer.render(try QRMatrix.encode(info.url(for: statue), level: .M)))
             }
+            print("Notifications to responders appear below as log lines (the demo has no real robots).")
+            print("A responder token for the CLI: whistle login --server \(info.baseURL) --token \(try await store.issueToken(responderID: "r-zhao"))")
             print("Health: http://\(listen.host):\(listen.port)/healthz — stop with Ctrl-C.\n")
             // The server logs to stderr from here on; show the URLs first even when stdout is a pipe.
             fflush(nil)

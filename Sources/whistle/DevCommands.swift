@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import WhistleQR
 import WhistleStore
 
@@ -48,14 +49,22 @@ struct DevCommands: AsyncParsableCommand {
             try await oneLine {
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
                 let start = ContinuousClock.now
-                for index in 0..<count {
-                    let matrix = try QRMatrix.encode(base + String(format: "%013d", index), level: .H)
-                    let path = URL(fileURLWithPath: out).appendingPathComponent("\(index).\(format.rawValue)").path
-                    switch format {
-                    case .svg: try SVGRenderer.render(matrix).write(toFile: path, atomically: false, encoding: .utf8)
-                    case .png: try PNGRenderer.write(matrix, path: path, scale: 8)
+                let failures = Mutex<[String]>([])
+                let (out, base, format) = (out, base, format)
+                // Every core: encoding and drawing are independent per code.
+                DispatchQueue.concurrentPerform(iterations: count) { index in
+                    do {
+                        let matrix = try QRMatrix.encode(base + String(index), level: .H)
+                        let path = out + "/\(index).\(format.rawValue)"
+                        switch format {
+                        case .svg: try Data(SVGRenderer.render(matrix).utf8).write(to: URL(fileURLWithPath: path))
+                        case .png: try PNGRenderer.write(matrix, path: path, scale: 8)
+                        }
+                    } catch {
+                        failures.withLock { $0.append("\(error)") }
                     }
                 }
+                if let failure = failures.withLock({ $0.first }) { throw CLIError(failure) }
                 let elapsed = start.duration(to: .now)
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
                 print(String(format: "%d codes in %.3f s: %.1f/s", count, seconds, Double(count) / seconds))

@@ -35,7 +35,7 @@ enum SLAHTML {
             .card{border:1px solid #ccc;border-radius:.4rem;padding:.5rem .7rem}.card b{display:block;font-size:1.5rem}
             .bad b{color:#b00020}.muted{color:#555}
             table{border-collapse:collapse;width:100%;font-size:13px}th,td{border-bottom:1px solid #ddd;padding:.25rem .4rem;text-align:right}
-            th:first-child,td:first-child{text-align:left}.wrap{overflow-x:auto}
+            th:first-child,td:first-child{text-align:left;white-space:nowrap}.wrap{overflow-x:auto}td.t{text-align:left}
             svg{max-width:100%;height:auto}
             @media print{@page{size:A4;margin:12mm}body{font-size:11px}main{max-width:none;padding:0}h2{break-after:avoid}table,svg{break-inside:avoid}}
             </style></head><body><main>
@@ -70,9 +70,9 @@ enum SLAHTML {
         } else {
             html += "<div class=\"wrap\"><table><tr><th>Number</th><th>Point</th><th>Reported</th><th>Late</th><th>Taken</th><th>Notified (step: who)</th></tr>\n"
             for item in report.breaches {
-                html += "<tr><td>\(esc(item.number))</td><td>\(esc(item.point))</td><td>\(esc(ShanghaiTime.display(item.createdAt)))</td>"
+                html += "<tr><td>\(esc(item.number))</td><td class=\"t\">\(esc(item.point))</td><td>\(esc(ShanghaiTime.display(item.createdAt)))</td>"
                 html += "<td>\(esc(SLAText.duration(item.lateSeconds)))</td><td>\(item.taken ? "yes" : "<b>not yet</b>")</td>"
-                html += "<td>\(esc(item.notified.joined(separator: " | ")))</td></tr>\n"
+                html += "<td class=\"t\">\(esc(item.notified.joined(separator: " | ")))</td></tr>\n"
             }
             html += "</table></div>"
         }
@@ -129,9 +129,10 @@ enum SLAHTML {
             svg += "<rect x=\(fmt(x + step * 0.15)) y=\(fmt(top + plotH - barH)) width=\(fmt(step * 0.7)) height=\(fmt(barH)) fill=\"#9bb7d4\"><title>\(SLAText.day(day.day)): \(day.reports)</title></rect>"
             if day.reports > 0 {
                 let percent = Double(day.kept) / Double(day.reports)
-                line.append("\(fmt(x + step / 2)),\(fmt(top + plotH * (1 - percent)))")
+                line.append(String(format: "%.1f,%.1f", x + step / 2, top + plotH * (1 - percent)))
             }
-            if days.count <= 31 || index % max(1, days.count / 10) == 0 {
+            // At most about a dozen date labels, so they never overlap.
+            if index % max(1, (days.count + 11) / 12) == 0 {
                 svg += "<text x=\(fmt(x + step / 2)) y=\"\(height - 12)\" font-size=\"10\" text-anchor=\"middle\">\(String(day.day.suffix(4)))</text>"
             }
         }
