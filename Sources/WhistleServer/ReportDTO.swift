@@ -3,42 +3,43 @@ import Hummingbird
 import WhistleCore
 import WhistleStore
 
-/// A report as the responder API shows it. The resident's phone is masked except for whoever took the report.
-struct ReportDTO: ResponseEncodable {
-    struct PointDTO: Codable {
-        var id, name, kind, grid: String
-        var address: String?
+/// A report as the responder API shows it, and as the CLI reads it back. The resident's phone is masked except
+/// for whoever took the report.
+public struct ReportDTO: ResponseEncodable, Decodable, Sendable {
+    public struct PointDTO: Codable, Sendable {
+        public var id, name, kind, grid: String
+        public var address: String?
     }
 
-    struct EventDTO: Codable {
-        var at: Date
-        var kind: String
-        var actor: String?
-        var detail: [String: String]
+    public struct EventDTO: Codable, Sendable {
+        public var at: Date
+        public var kind: String
+        public var actor: String?
+        public var detail: [String: String]
     }
 
-    var number: String
-    var status: String
-    var point: PointDTO
-    var category: String
-    var category_label: String
-    var description: String
-    var phone: String?
-    var created_at: Date
-    var deadline_at: Date
+    public var number: String
+    public var status: String
+    public var point: PointDTO
+    public var category: String
+    public var category_label: String
+    public var description: String
+    public var phone: String?
+    public var created_at: Date
+    public var deadline_at: Date
     /// Seconds left in the promise (negative once past it); nil once acknowledged.
-    var seconds_left: Int?
-    var breached: Bool
-    var ack_at: Date?
-    var ack_by: String?
-    var resolved_at: Date?
-    var resolved_by: String?
-    var whistled_to: String?
-    var reported_in_at: Date?
-    var duplicate_of: String?
-    var rating: Int?
-    var photos: [String]?
-    var timeline: [EventDTO]?
+    public var seconds_left: Int?
+    public var breached: Bool
+    public var ack_at: Date?
+    public var ack_by: String?
+    public var resolved_at: Date?
+    public var resolved_by: String?
+    public var whistled_to: String?
+    public var reported_in_at: Date?
+    public var duplicate_of: String?
+    public var rating: Int?
+    public var photos: [String]?
+    public var timeline: [EventDTO]?
 
     init(summary report: Report, point: Point, promiseSeconds: Int64, categories: [WhistleCore.Category], viewer: Responder, now: Date) {
         let deadline = report.createdAt.addingTimeInterval(TimeInterval(promiseSeconds))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WhistleServer
 
 struct LoginCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "login", abstract: "Store the server and your token for the commands below.")

@@ -1,39 +1,12 @@
 import Foundation
+import WhistleServer
 
-/// A report as the API returns it (the fields the CLI shows).
-struct RemoteReport: Decodable {
-    struct PointInfo: Decodable {
-        var id, name, kind, grid: String
-        var address: String?
-    }
+/// A report as the API returns it: the server's own type, decoded.
+typealias RemoteReport = ReportDTO
 
-    struct TimelineEntry: Decodable {
-        var at: Date
-        var kind: String
-        var actor: String?
-        var detail: [String: String]
-    }
-
-    var number: String
-    var status: String
-    var point: PointInfo
-    var category: String
-    var category_label: String
-    var description: String
-    var phone: String?
-    var created_at: Date
-    var deadline_at: Date
-    var seconds_left: Int?
-    var breached: Bool
-    var ack_by: String?
-    var ack_at: Date?
-    var whistled_to: String?
-    var resolved_at: Date?
-    var photos: [String]?
-    var timeline: [TimelineEntry]?
-
-    static func decodeList(_ data: Data) throws -> [RemoteReport] { try decoder.decode([RemoteReport].self, from: data) }
-    static func decode(_ data: Data) throws -> RemoteReport { try decoder.decode(RemoteReport.self, from: data) }
+extension ReportDTO {
+    static func decodeList(_ data: Data) throws -> [ReportDTO] { try decoder.decode([ReportDTO].self, from: data) }
+    static func decode(_ data: Data) throws -> ReportDTO { try decoder.decode(ReportDTO.self, from: data) }
 
     static var decoder: JSONDecoder {
         let decoder = JSONDecoder()
