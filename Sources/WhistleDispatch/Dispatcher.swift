@@ -30,6 +30,7 @@ public final class Dispatcher: Service, Sendable {
     let metrics: WhistleMetrics
     private let signal = WakeSignal()
     private let robots = RobotLimiter()
+    private let housekeeping = Housekeeping()
 
     public init(
         database: AppDatabase, time: any Timekeeper = ClockTimekeeper.system, transport: any HTTPTransport = AsyncHTTPTransport(),
@@ -83,6 +84,11 @@ public final class Dispatcher: Service, Sendable {
     /// One pass at the current time: breaches and re-notifications planned, every due delivery attempted once.
     public func pass() async throws {
         let now = time.now()
+        // Once a day: residents' phones and photos older than a year are removed, as the privacy notice says.
+        if await housekeeping.due(at: now) {
+            let cleared = try await database.purgePersonalData(createdBefore: now.addingTimeInterval(-AppDatabase.personalDataRetention))
+            if cleared > 0 { logger.info("removed phones and photos older than a year", metadata: ["reports": "\(cleared)"]) }
+        }
         for breach in try await database.advanceEscalations(at: now) {
             logger.warning("10-minute promise broken", metadata: ["report": "\(breach.number)"])
             metrics.breached()
@@ -210,6 +216,17 @@ public final class Dispatcher: Service, Sendable {
             description: report.description, createdAt: report.createdAt,
             deadlineAt: report.createdAt.addingTimeInterval(TimeInterval(delivery.promiseSeconds)),
             link: community.baseURL + "/api/v1/reports/" + report.number)
+    }
+}
+
+/// Remembers when the daily housekeeping last ran.
+actor Housekeeping {
+    private var last: Date?
+
+    func due(at now: Date) -> Bool {
+        if let last, now.timeIntervalSince(last) < 86400 { return false }
+        last = now
+        return true
     }
 }
 

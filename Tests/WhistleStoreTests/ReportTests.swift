@@ -96,3 +96,29 @@ struct ReportTests {
         #expect(rows == ["20261125 2", "20261126 1"])
     }
 }
+
+@Suite("Retention")
+struct RetentionTests {
+    @Test("phones and photos older than a year are removed; the report and its figures stay")
+    func purge() async throws {
+        let (database, _) = try seeded()
+        let old = try await database.createReport(
+            ReportDraft(pointID: "statue-south-gate", category: "water", description: "旧", phone: "13800000009", photoIDs: ["abcdefghijkmnpqrstuvwxyz23.jpg"],
+                statusKeyHash: "h"), at: local("2025-01-10T09:00:00"))
+        try FileManager.default.createDirectory(atPath: database.photosDirectory, withIntermediateDirectories: true)
+        let photo = database.photosDirectory + "/abcdefghijkmnpqrstuvwxyz23.jpg"
+        try Data([0xFF, 0xD8]).write(to: URL(fileURLWithPath: photo))
+        let recent = try await database.createReport(
+            ReportDraft(pointID: "statue-south-gate", category: "road", description: "新", phone: "13800000008", statusKeyHash: "h"),
+            at: local("2026-11-20T09:00:00"))
+        let cleared = try await database.purgePersonalData(createdBefore: local("2026-11-25T00:00:00").addingTimeInterval(-AppDatabase.personalDataRetention))
+        #expect(cleared == 1)
+        let purged = try #require(try await database.report(number: old.report.number))
+        #expect(purged.phone == nil)
+        #expect(purged.photoIDs.isEmpty)
+        #expect(purged.description == "旧")
+        #expect(!FileManager.default.fileExists(atPath: photo))
+        #expect(try await database.report(number: recent.report.number)?.phone == "13800000008")
+        #expect(try await database.events(reportID: purged.id!).map(\.kind).contains("personal_data_removed"))
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import GRDB
+import WhistleCore
+
+extension AppDatabase {
+    /// What the privacy notice promises: a resident's phone and photos are kept one year, then removed.
+    public static let personalDataRetention: TimeInterval = 365 * 86400
+
+    /// Removes phones and photos from reports created before `cutoff` (the report, its timeline and figures stay).
+    /// Returns how many reports were cleared; photo files are deleted after the commit.
+    @discardableResult
+    public func purgePersonalData(createdBefore cutoff: Date) async throws -> Int {
+        let cleared = try await writer.write { db -> [(Int64, [String])] in
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT id, photo_ids FROM report WHERE created_at < ? AND (phone IS NOT NULL OR photo_ids <> '[]')",
+                arguments: [cutoff])
+            let items = rows.map { row -> (Int64, [String]) in
+                let json: String = row["photo_ids"]
+                let photos = (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
+                return (row["id"], photos)
+            }
+            for (id, _) in items {
+                try db.execute(sql: "UPDATE report SET phone = NULL, photo_ids = '[]' WHERE id = ?", arguments: [id])
+                var event = Event(reportID: id, at: Date(), kind: "personal_data_removed", actor: "system")
+                try event.insert(db)
+            }
+            return items
+        }
+        for (_, photos) in cleared {
+            for photo in photos where photo.range(of: #"^[a-z2-9]{26}\.jpg$"#, options: .regularExpression) != nil {
+                try? FileManager.default.removeItem(atPath: photosDirectory + "/" + photo)
+            }
+        }
+        return cleared.count
+    }
+}
