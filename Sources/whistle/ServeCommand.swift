@@ -61,7 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
 }
 
 enum Server {
-    static func run(store: AppDatabase, listen: ListenOptions, onReady: @escaping @Sendable () -> Void = {}) async throws {
+    static func run(store: AppDatabase, listen: ListenOptions) async throws {
         let logger = Logger(label: "whistle")
         let metrics = WhistleMetrics()
         let dispatcher = Dispatcher(database: store, logger: logger, metrics: metrics)

@@ -1,34 +1,20 @@
 import Foundation
 import Testing
 
-/// Runs a tool from the system and returns its standard output.
-private func tool(_ name: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [name] + arguments
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
-}
-
 /// What zbarimg reads from a plaque file, rasterising SVG and PDF first as a print would.
 private func decode(_ file: URL) throws -> [String] {
     var image = file
     switch file.pathExtension {
     case "svg":
         image = file.deletingPathExtension().appendingPathExtension("svg.png")
-        _ = try tool("rsvg-convert", ["-o", image.path, file.path])
+        _ = try sh("rsvg-convert", ["-o", image.path, file.path])
     case "pdf":
         let prefix = file.deletingPathExtension().path + "-page"
-        _ = try tool("pdftoppm", ["-r", "150", "-png", "-singlefile", file.path, prefix])
+        _ = try sh("pdftoppm", ["-r", "150", "-png", "-singlefile", file.path, prefix])
         image = URL(fileURLWithPath: prefix + ".png")
     default: break
     }
-    return try tool("zbarimg", ["--nodbus", "--raw", "-q", image.path]).split(separator: "\n").map(String.init)
+    return try sh("zbarimg", ["--nodbus", "--raw", "-q", image.path]).split(separator: "\n").map(String.init)
 }
 
 @Suite("whistle plaques and qr")

@@ -1,21 +1,6 @@
 import Foundation
 import Testing
 
-/// Runs a system tool; returns its stdout.
-@discardableResult
-private func sh(_ tool: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [tool] + arguments
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
-}
-
 private func freePort() -> Int {
     // Bind to port 0 and let the kernel choose, through Python (always present where the tests run).
     Int((try? sh("python3", ["-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"]))?
