@@ -153,14 +153,27 @@ struct SLAQuery {
     /// Reports counted in promise figures: neither rejected nor duplicates (a duplicate rides on its original's clock).
     static let counted = "report.local_day BETWEEN ?1 AND ?2 AND report.status NOT IN ('rejected', 'duplicate')"
 
+    /// The SQL key of a grouping. Grid and kind are read through the point in Swift, so no pass joins another table.
     func key(_ grouping: SLAGrouping?) -> String {
         switch grouping {
         case nil: "'all'"
-        case .grid: "point.grid_id"
+        case .grid, .kind, .point: "report.point_id"
         case .responder: "COALESCE(report.ack_by, '(not taken)')"
-        case .point: "report.point_id"
         case .category: "report.category"
-        case .kind: "point.kind"
+        }
+    }
+
+    /// Maps a SQL key to the grouping's group (a point to its grid or kind).
+    func regroup(_ grouping: SLAGrouping?) throws -> (String) -> String {
+        switch grouping {
+        case .grid:
+            let grids = Dictionary(try Point.fetchAll(db).map { ($0.id, $0.gridID) }, uniquingKeysWith: { a, _ in a })
+            return { grids[$0] ?? $0 }
+        case .kind:
+            let kinds = Dictionary(try Point.fetchAll(db).map { ($0.id, $0.kind.rawValue) }, uniquingKeysWith: { a, _ in a })
+            return { kinds[$0] ?? $0 }
+        default:
+            return { $0 }
         }
     }
 
@@ -172,7 +185,8 @@ struct SLAQuery {
             grouping == nil ? (computed.first ?? SLAFigures.empty("all", "all")) : Self.merge(computed, ack: ackOverall, resolve: resolveOverall)
         overall.label = community?.name ?? "all"
         var groups = grouping == nil ? [] : computed
-        let plaques = try plaques()
+        let (daily, reportsPerPoint) = try dailyAndPoints()
+        let plaques = try plaques(reports: reportsPerPoint)
         let stale = now.addingTimeInterval(-90 * 86400)
         let labels = try labels(grouping)
         for index in groups.indices { groups[index].label = labels[groups[index].group] ?? groups[index].group }
@@ -181,81 +195,82 @@ struct SLAQuery {
             groups: groups,
             excludedRejected: try Int.fetchOne(
                 db, sql: "SELECT COUNT(*) FROM report WHERE local_day BETWEEN ? AND ? AND status = 'rejected'", arguments: [from, to]) ?? 0,
-            daily: try daily(), ackHistogram: Self.histogram(ackOverall), breaches: try breaches(), departments: try departments(),
+            daily: daily, ackHistogram: Self.histogram(ackOverall), breaches: try breaches(), departments: try departments(),
             plaques: plaques, pointsWithoutScans: plaques.filter { $0.scans == 0 }.map(\.point),
             pointsNotVerified: plaques.filter { ($0.lastVerified ?? .distantPast) < stale }.map(\.point))
     }
 
-    /// Counts and averages per group, then percentiles from per-second counts (exact to the second, one pass each).
-    /// Also returns the per-second distribution of time to acknowledge over all groups, for the overall row and the histogram.
+    /// Sums per group in one pass (duplicates counted in the same pass), then percentiles from per-second counts.
+    /// Also returns the distributions over all groups, for the overall row and the histogram.
     func figures(grouping: SLAGrouping?) throws -> ([SLAFigures], [(Int, Int)], [(Int, Int)]) {
-        let key = key(grouping)
+        let regroup = try regroup(grouping)
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT \(key) AS grp, COUNT(*) AS reports,
-                    SUM(ack_seconds IS NOT NULL AND ack_seconds <= promise_seconds) AS kept,
-                    SUM(ack_seconds IS NOT NULL) AS acked,
-                    MAX(ack_seconds) AS ack_max,
-                    SUM(CASE WHEN ack_seconds IS NOT NULL THEN ack_seconds > promise_seconds
-                        ELSE (julianday(?3) - julianday(report.created_at)) * 86400 > promise_seconds END) AS breaches,
-                    SUM(whistled_at IS NOT NULL) AS whistled,
-                    SUM(resolve_seconds IS NOT NULL) AS resolved,
-                    SUM(report.status IN ('open', 'acknowledged', 'whistled')) AS open_now,
-                    AVG(rating) AS rating_average, COUNT(rating) AS ratings
-                FROM report JOIN point ON point.id = report.point_id
-                WHERE \(Self.counted)
-                GROUP BY grp ORDER BY grp
+                SELECT \(key(grouping)) AS grp,
+                    SUM(status <> 'duplicate') AS reports,
+                    SUM(status <> 'duplicate' AND ack_seconds <= promise_seconds) AS kept,
+                    SUM(status <> 'duplicate' AND ack_seconds IS NOT NULL) AS acked,
+                    MAX(CASE WHEN status <> 'duplicate' THEN ack_seconds END) AS ack_max,
+                    SUM(CASE WHEN status = 'duplicate' THEN 0 WHEN ack_seconds IS NOT NULL THEN ack_seconds > promise_seconds
+                        ELSE (julianday(?3) - julianday(created_at)) * 86400 > promise_seconds END) AS breaches,
+                    SUM(status <> 'duplicate' AND whistled_at IS NOT NULL) AS whistled,
+                    SUM(status <> 'duplicate' AND resolve_seconds IS NOT NULL) AS resolved,
+                    SUM(status IN ('open', 'acknowledged', 'whistled')) AS open_now,
+                    SUM(CASE WHEN status <> 'duplicate' THEN rating END) AS rating_sum,
+                    COUNT(CASE WHEN status <> 'duplicate' THEN rating END) AS ratings,
+                    SUM(status = 'duplicate') AS duplicates
+                FROM report
+                WHERE local_day BETWEEN ?1 AND ?2 AND status <> 'rejected'
+                GROUP BY grp
                 """, arguments: [from, to, now])
-        let duplicates = try Dictionary(
-            Row.fetchAll(
-                db,
-                sql: """
-                    SELECT \(key) AS grp, COUNT(*) AS n FROM report JOIN point ON point.id = report.point_id
-                    WHERE report.local_day BETWEEN ?1 AND ?2 AND report.status = 'duplicate' GROUP BY grp
-                    """, arguments: [from, to]
-            ).map { ($0["grp"] as String, $0["n"] as Int) }, uniquingKeysWith: +)
-        let ack = try distribution(key: key, column: "ack_seconds")
-        // Fixing takes hours: minute resolution keeps the distribution small over a million reports.
-        let resolve = try distribution(key: key, column: "resolve_seconds / 60 * 60")
-        var result = rows.map { row -> SLAFigures in
-            let group: String = row["grp"]
-            let reports: Int = row["reports"]
-            let kept: Int = row["kept"] ?? 0
-            let resolved: Int = row["resolved"] ?? 0
-            return SLAFigures(
-                group: group, label: group, reports: reports, kept: kept, keptPercent: Self.percent(kept, reports),
-                acknowledged: row["acked"] ?? 0, ackP50: Self.percentile(ack[group], 0.5), ackP90: Self.percentile(ack[group], 0.9),
-                ackMax: row["ack_max"], breaches: row["breaches"] ?? 0, whistled: row["whistled"] ?? 0, resolved: resolved,
-                resolvedPercent: Self.percent(resolved, reports), resolveP50: Self.percentile(resolve[group], 0.5),
-                resolveP90: Self.percentile(resolve[group], 0.9), openNow: row["open_now"] ?? 0,
-                ratingAverage: (row["rating_average"] as Double?).map { ($0 * 10).rounded() / 10 }, ratings: row["ratings"] ?? 0,
-                duplicates: duplicates[group] ?? 0)
+        var sums: [String: (reports: Int, kept: Int, acked: Int, ackMax: Int?, breaches: Int, whistled: Int, resolved: Int, open: Int,
+            ratingSum: Int, ratings: Int, duplicates: Int)] = [:]
+        for row in rows {
+            let group = regroup(row["grp"])
+            var sum = sums[group] ?? (0, 0, 0, nil, 0, 0, 0, 0, 0, 0, 0)
+            sum.reports += row["reports"] ?? 0
+            sum.kept += row["kept"] ?? 0
+            sum.acked += row["acked"] ?? 0
+            if let max: Int = row["ack_max"] { sum.ackMax = Swift.max(sum.ackMax ?? 0, max) }
+            sum.breaches += row["breaches"] ?? 0
+            sum.whistled += row["whistled"] ?? 0
+            sum.resolved += row["resolved"] ?? 0
+            sum.open += row["open_now"] ?? 0
+            sum.ratingSum += row["rating_sum"] ?? 0
+            sum.ratings += row["ratings"] ?? 0
+            sum.duplicates += row["duplicates"] ?? 0
+            sums[group] = sum
         }
-        // Groups with only duplicates still appear, with their count.
-        for (group, count) in duplicates where !result.contains(where: { $0.group == group }) {
-            var empty = SLAFigures.empty(group, group)
-            empty.duplicates = count
-            result.append(empty)
+        let ack = try distribution(key: key(grouping), column: "ack_seconds", regroup: regroup)
+        let resolve = try distribution(key: key(grouping), column: "resolve_seconds / 60 * 60", regroup: regroup)
+        var result = sums.map { group, sum -> SLAFigures in
+            SLAFigures(
+                group: group, label: group, reports: sum.reports, kept: sum.kept, keptPercent: Self.percent(sum.kept, sum.reports),
+                acknowledged: sum.acked, ackP50: Self.percentile(ack[group], 0.5), ackP90: Self.percentile(ack[group], 0.9),
+                ackMax: sum.ackMax, breaches: sum.breaches, whistled: sum.whistled, resolved: sum.resolved,
+                resolvedPercent: Self.percent(sum.resolved, sum.reports), resolveP50: Self.percentile(resolve[group], 0.5),
+                resolveP90: Self.percentile(resolve[group], 0.9), openNow: sum.open,
+                ratingAverage: sum.ratings == 0 ? nil : (Double(sum.ratingSum) / Double(sum.ratings) * 10).rounded() / 10,
+                ratings: sum.ratings, duplicates: sum.duplicates)
         }
         if grouping == nil, result.isEmpty { result = [SLAFigures.empty("all", "all")] }
-        if grouping == nil { result[0].duplicates = duplicates.values.reduce(0, +) }
         return (result.sorted { $0.group < $1.group }, Self.merged(ack.values), Self.merged(resolve.values))
     }
 
     /// Per group, how many reports took each number of seconds (sorted).
-    func distribution(key: String, column: String) throws -> [String: [(Int, Int)]] {
-        var result: [String: [(Int, Int)]] = [:]
+    func distribution(key: String, column: String, regroup: (String) -> String) throws -> [String: [(Int, Int)]] {
+        var counts: [String: [Int: Int]] = [:]
         for row in try Row.fetchAll(
             db,
             sql: """
-                SELECT \(key) AS grp, \(column) AS s, COUNT(*) AS n FROM report JOIN point ON point.id = report.point_id
-                WHERE \(Self.counted) AND \(column) IS NOT NULL GROUP BY grp, s ORDER BY grp, s
+                SELECT \(key) AS grp, \(column) AS s, COUNT(*) AS n FROM report
+                WHERE \(Self.counted) AND \(column) IS NOT NULL GROUP BY grp, s
                 """, arguments: [from, to])
         {
-            result[row["grp"], default: []].append((row["s"], row["n"]))
+            counts[regroup(row["grp"]), default: [:]][row["s"], default: 0] += row["n"]
         }
-        return result
+        return counts.mapValues { $0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
     }
 
     /// The nearest-rank percentile of a sorted (value, count) list.
@@ -286,14 +301,30 @@ struct SLAQuery {
         }
     }
 
-    func daily() throws -> [SLAReport.Day] {
-        try Row.fetchAll(
+    /// The daily series and each point's reports (duplicates included: they are scans that led somewhere), in one pass.
+    func dailyAndPoints() throws -> ([SLAReport.Day], [String: Int]) {
+        var days: [Int: (reports: Int, kept: Int)] = [:]
+        var points: [String: Int] = [:]
+        for row in try Row.fetchAll(
             db,
             sql: """
-                SELECT local_day, COUNT(*) AS n, SUM(ack_seconds IS NOT NULL AND ack_seconds <= promise_seconds) AS kept
-                FROM report WHERE \(Self.counted) GROUP BY local_day ORDER BY local_day
-                """, arguments: [from, to]
-        ).map { SLAReport.Day(day: String($0["local_day"] as Int), reports: $0["n"], kept: $0["kept"] ?? 0) }
+                SELECT local_day, point_id, SUM(status <> 'duplicate') AS counted,
+                    SUM(status <> 'duplicate' AND ack_seconds <= promise_seconds) AS kept, COUNT(*) AS n
+                FROM report WHERE local_day BETWEEN ?1 AND ?2 AND status <> 'rejected' GROUP BY local_day, point_id
+                """, arguments: [from, to])
+        {
+            let day: Int = row["local_day"]
+            var entry = days[day] ?? (0, 0)
+            entry.reports += row["counted"] ?? 0
+            entry.kept += row["kept"] ?? 0
+            days[day] = entry
+            points[row["point_id"], default: 0] += row["n"] ?? 0
+        }
+        let daily = days.keys.sorted().compactMap { day -> SLAReport.Day? in
+            let entry = days[day]!
+            return entry.reports == 0 ? nil : SLAReport.Day(day: String(day), reports: entry.reports, kept: entry.kept)
+        }
+        return (daily, points)
     }
 
     /// Minutes to acknowledge, 0 … 14 and "15 or more", from the per-second distribution.
@@ -342,8 +373,8 @@ struct SLAQuery {
             db,
             sql: """
                 SELECT report.id, report.number, point.name, report.created_at, report.ack_seconds, report.promise_seconds
-                FROM report JOIN point ON point.id = report.point_id
-                WHERE \(Self.counted) AND CASE WHEN ack_seconds IS NOT NULL THEN ack_seconds > promise_seconds
+                FROM report INDEXED BY report_late JOIN point ON point.id = report.point_id
+                WHERE (ack_seconds IS NULL OR ack_seconds > promise_seconds) AND \(Self.counted) AND CASE WHEN ack_seconds IS NOT NULL THEN ack_seconds > promise_seconds
                     ELSE (julianday(?3) - julianday(report.created_at)) * 86400 > promise_seconds END
                 ORDER BY report.created_at LIMIT \(limit)
                 """, arguments: [from, to, now])
@@ -369,8 +400,8 @@ struct SLAQuery {
             sql: """
                 SELECT report.whistled_to AS id, responder.name AS name,
                     CAST(ROUND((julianday(reported_in_at) - julianday(whistled_at)) * 86400) AS INTEGER) AS s
-                FROM report JOIN responder ON responder.id = report.whistled_to
-                WHERE \(Self.counted) AND whistled_at IS NOT NULL ORDER BY id, s
+                FROM report INDEXED BY report_whistled JOIN responder ON responder.id = report.whistled_to
+                WHERE whistled_at IS NOT NULL AND \(Self.counted) ORDER BY id, s
                 """, arguments: [from, to])
         var items: [String: (name: String, whistled: Int, times: [Int])] = [:]
         for row in rows {
@@ -389,23 +420,22 @@ struct SLAQuery {
         }
     }
 
-    func plaques() throws -> [SLAReport.PlaqueItem] {
+    func plaques(reports: [String: Int]) throws -> [SLAReport.PlaqueItem] {
         try Row.fetchAll(
             db,
             sql: """
                 SELECT point.id, point.name,
                     (SELECT COALESCE(SUM(count), 0) FROM scan_count WHERE point_id = point.id AND CAST(day AS INTEGER) BETWEEN ?1 AND ?2) AS scans,
-                    (SELECT COUNT(*) FROM report WHERE report.point_id = point.id AND report.local_day BETWEEN ?1 AND ?2
-                        AND report.status <> 'rejected') AS reports,
                     (SELECT MAX(at) FROM event WHERE event.point_id = point.id AND kind = 'verified') AS verified
                 FROM point WHERE point.active ORDER BY point.id
                 """, arguments: [from, to]
         ).map { row in
+            let id: String = row["id"]
             let scans: Int = row["scans"]
-            let reports: Int = row["reports"]
+            let count = reports[id] ?? 0
             return SLAReport.PlaqueItem(
-                point: row["id"], name: row["name"], scans: scans, reports: reports,
-                reportsPerScan: scans == 0 ? nil : (Double(reports) * 100 / Double(scans)).rounded() / 100, lastVerified: row["verified"])
+                point: id, name: row["name"], scans: scans, reports: count,
+                reportsPerScan: scans == 0 ? nil : (Double(count) * 100 / Double(scans)).rounded() / 100, lastVerified: row["verified"])
         }
     }
 }
