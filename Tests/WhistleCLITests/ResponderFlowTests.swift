@@ -163,3 +163,33 @@ struct ResponderFlowTests {
         #expect(output.contains("红哨塑像（南门）"))
     }
 }
+
+@Suite("Leader commands through a live server", .serialized)
+struct LeaderRemoteTests {
+    @Test("scan and sla work over the API with a leader's token, and refuse a grid worker's")
+    func remote() async throws {
+        let server = try LiveServer()
+        let leader = try whistle(["responders", "token", "r-li", "--db", server.db]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let worker = try whistle(["responders", "token", "r-zhao", "--db", server.db]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let plaques = server.folder.appendingPathComponent("plaques")
+        #expect(try whistle(["plaques", "--point", "statue-south-gate", "--format", "png", "--dpi", "120", "--out", plaques.path, "--db", server.db]).status == 0)
+        let photo = plaques.appendingPathComponent("statue-south-gate.png").path
+
+        let scan = try whistle(["scan", photo, "--record", "--json", "--server", server.base, "--token", leader])
+        #expect(scan.status == 0, "\(scan.stdout) \(scan.stderr)")
+        #expect(scan.stdout.contains("\"verdict\" : \"genuine\""))
+        let listing = try whistle(["points", "list", "--json", "--db", server.db]).stdout
+        #expect(listing.contains("\"last_verified\""))
+        let refused = try whistle(["scan", photo, "--server", server.base, "--token", worker])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.hasPrefix("whistle: not allowed"))
+
+        _ = try server.report(point: try server.code("statue-south-gate"), category: "water", description: "远程统计")
+        let sla = try whistle(["sla", "--format", "json", "--server", server.base, "--token", leader])
+        #expect(sla.status == 0, "\(sla.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(sla.stdout.utf8)) as? [String: Any]
+        #expect((object?["overall"] as? [String: Any])?["reports"] as? Int == 1)
+        let denied = try whistle(["sla", "--server", server.base, "--token", worker])
+        #expect(denied.stderr.hasPrefix("whistle: not allowed"))
+    }
+}
