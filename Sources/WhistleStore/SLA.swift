@@ -153,13 +153,13 @@ struct SLAQuery {
     /// Reports counted in promise figures: neither rejected nor duplicates (a duplicate rides on its original's clock).
     static let counted = "report.local_day BETWEEN ?1 AND ?2 AND report.status NOT IN ('rejected', 'duplicate')"
 
-    /// The SQL key of a grouping. Grid and kind are read through the point in Swift, so no pass joins another table.
-    func key(_ grouping: SLAGrouping?) -> String {
+    /// The column the scan groups by. Grid and kind are read through the point in Swift, so the scan joins nothing.
+    func scanColumn(_ grouping: SLAGrouping?) -> String? {
         switch grouping {
-        case nil: "'all'"
-        case .grid, .kind, .point: "report.point_id"
-        case .responder: "COALESCE(report.ack_by, '(not taken)')"
-        case .category: "report.category"
+        case nil: nil
+        case .grid, .kind, .point: "point_id"
+        case .responder: "COALESCE(ack_by, '(not taken)')"
+        case .category: "category"
         }
     }
 
@@ -180,13 +180,14 @@ struct SLAQuery {
     func report(by grouping: SLAGrouping?) throws -> SLAReport {
         let community = try AppDatabase.community(db)
         // One set of passes over the period: per group when grouped, and the overall row merged from the groups.
-        let (computed, ackOverall, resolveOverall) = try figures(grouping: grouping)
+        let scan = try SLAScan.run(db, from: from, to: to, now: now, column: scanColumn(grouping), regroup: try regroup(grouping))
+        let (computed, ackOverall, resolveOverall) = figures(scan, grouping: grouping)
         var overall =
             grouping == nil ? (computed.first ?? SLAFigures.empty("all", "all")) : Self.merge(computed, ack: ackOverall, resolve: resolveOverall)
         overall.label = community?.name ?? "all"
         var groups = grouping == nil ? [] : computed
-        let (daily, reportsPerPoint) = try dailyAndPoints()
-        let plaques = try plaques(reports: reportsPerPoint)
+        let daily = scan.daily.keys.sorted().map { SLAReport.Day(day: String($0), reports: scan.daily[$0]!.reports, kept: scan.daily[$0]!.kept) }
+        let plaques = try plaques(reports: scan.perPoint)
         let stale = now.addingTimeInterval(-90 * 86400)
         let labels = try labels(grouping)
         for index in groups.indices { groups[index].label = labels[groups[index].group] ?? groups[index].group }
@@ -200,77 +201,26 @@ struct SLAQuery {
             pointsNotVerified: plaques.filter { ($0.lastVerified ?? .distantPast) < stale }.map(\.point))
     }
 
-    /// Sums per group in one pass (duplicates counted in the same pass), then percentiles from per-second counts.
-    /// Also returns the distributions over all groups, for the overall row and the histogram.
-    func figures(grouping: SLAGrouping?) throws -> ([SLAFigures], [(Int, Int)], [(Int, Int)]) {
-        let regroup = try regroup(grouping)
-        let rows = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT \(key(grouping)) AS grp,
-                    SUM(status <> 'duplicate') AS reports,
-                    SUM(status <> 'duplicate' AND ack_seconds <= promise_seconds) AS kept,
-                    SUM(status <> 'duplicate' AND ack_seconds IS NOT NULL) AS acked,
-                    MAX(CASE WHEN status <> 'duplicate' THEN ack_seconds END) AS ack_max,
-                    SUM(CASE WHEN status = 'duplicate' THEN 0 WHEN ack_seconds IS NOT NULL THEN ack_seconds > promise_seconds
-                        ELSE (julianday(?3) - julianday(created_at)) * 86400 > promise_seconds END) AS breaches,
-                    SUM(status <> 'duplicate' AND whistled_at IS NOT NULL) AS whistled,
-                    SUM(status <> 'duplicate' AND resolve_seconds IS NOT NULL) AS resolved,
-                    SUM(status IN ('open', 'acknowledged', 'whistled')) AS open_now,
-                    SUM(CASE WHEN status <> 'duplicate' THEN rating END) AS rating_sum,
-                    COUNT(CASE WHEN status <> 'duplicate' THEN rating END) AS ratings,
-                    SUM(status = 'duplicate') AS duplicates
-                FROM report
-                WHERE local_day BETWEEN ?1 AND ?2 AND status <> 'rejected'
-                GROUP BY grp
-                """, arguments: [from, to, now])
-        var sums: [String: (reports: Int, kept: Int, acked: Int, ackMax: Int?, breaches: Int, whistled: Int, resolved: Int, open: Int,
-            ratingSum: Int, ratings: Int, duplicates: Int)] = [:]
-        for row in rows {
-            let group = regroup(row["grp"])
-            var sum = sums[group] ?? (0, 0, 0, nil, 0, 0, 0, 0, 0, 0, 0)
-            sum.reports += row["reports"] ?? 0
-            sum.kept += row["kept"] ?? 0
-            sum.acked += row["acked"] ?? 0
-            if let max: Int = row["ack_max"] { sum.ackMax = Swift.max(sum.ackMax ?? 0, max) }
-            sum.breaches += row["breaches"] ?? 0
-            sum.whistled += row["whistled"] ?? 0
-            sum.resolved += row["resolved"] ?? 0
-            sum.open += row["open_now"] ?? 0
-            sum.ratingSum += row["rating_sum"] ?? 0
-            sum.ratings += row["ratings"] ?? 0
-            sum.duplicates += row["duplicates"] ?? 0
-            sums[group] = sum
-        }
-        let ack = try distribution(key: key(grouping), column: "ack_seconds", regroup: regroup)
-        let resolve = try distribution(key: key(grouping), column: "resolve_seconds / 60 * 60", regroup: regroup)
-        var result = sums.map { group, sum -> SLAFigures in
-            SLAFigures(
-                group: group, label: group, reports: sum.reports, kept: sum.kept, keptPercent: Self.percent(sum.kept, sum.reports),
-                acknowledged: sum.acked, ackP50: Self.percentile(ack[group], 0.5), ackP90: Self.percentile(ack[group], 0.9),
-                ackMax: sum.ackMax, breaches: sum.breaches, whistled: sum.whistled, resolved: sum.resolved,
-                resolvedPercent: Self.percent(sum.resolved, sum.reports), resolveP50: Self.percentile(resolve[group], 0.5),
-                resolveP90: Self.percentile(resolve[group], 0.9), openNow: sum.open,
-                ratingAverage: sum.ratings == 0 ? nil : (Double(sum.ratingSum) / Double(sum.ratings) * 10).rounded() / 10,
-                ratings: sum.ratings, duplicates: sum.duplicates)
+    /// The figures of each group from the scan's totals, and the distributions over all groups (for the overall
+    /// row and the histogram). Percentiles are exact to the second (to the minute for time to fix).
+    func figures(_ scan: SLAScan, grouping: SLAGrouping?) -> ([SLAFigures], [(Int, Int)], [(Int, Int)]) {
+        func sorted(_ counts: [Int: Int]) -> [(Int, Int)] { counts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+        var result = scan.groups.map { group, t -> SLAFigures in
+            let ack = sorted(t.ack)
+            let resolve = sorted(t.resolve)
+            return SLAFigures(
+                group: group, label: group, reports: t.reports, kept: t.kept, keptPercent: Self.percent(t.kept, t.reports),
+                acknowledged: t.acked, ackP50: Self.percentile(ack, 0.5), ackP90: Self.percentile(ack, 0.9), ackMax: t.ackMax,
+                breaches: t.breaches, whistled: t.whistled, resolved: t.resolved, resolvedPercent: Self.percent(t.resolved, t.reports),
+                resolveP50: Self.percentile(resolve, 0.5), resolveP90: Self.percentile(resolve, 0.9), openNow: t.open,
+                ratingAverage: t.ratings == 0 ? nil : (Double(t.ratingSum) / Double(t.ratings) * 10).rounded() / 10, ratings: t.ratings,
+                duplicates: t.duplicates)
         }
         if grouping == nil, result.isEmpty { result = [SLAFigures.empty("all", "all")] }
-        return (result.sorted { $0.group < $1.group }, Self.merged(ack.values), Self.merged(resolve.values))
-    }
-
-    /// Per group, how many reports took each number of seconds (sorted).
-    func distribution(key: String, column: String, regroup: (String) -> String) throws -> [String: [(Int, Int)]] {
-        var counts: [String: [Int: Int]] = [:]
-        for row in try Row.fetchAll(
-            db,
-            sql: """
-                SELECT \(key) AS grp, \(column) AS s, COUNT(*) AS n FROM report
-                WHERE \(Self.counted) AND \(column) IS NOT NULL GROUP BY grp, s
-                """, arguments: [from, to])
-        {
-            counts[regroup(row["grp"]), default: [:]][row["s"], default: 0] += row["n"]
-        }
-        return counts.mapValues { $0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+        return (
+            result.sorted { $0.group < $1.group }, Self.merged(scan.groups.values.map { sorted($0.ack) }),
+            Self.merged(scan.groups.values.map { sorted($0.resolve) })
+        )
     }
 
     /// The nearest-rank percentile of a sorted (value, count) list.
@@ -299,32 +249,6 @@ struct SLAQuery {
             Dictionary((try AppDatabase.community(db)?.categories ?? []).map { ($0.id, $0.label) }, uniquingKeysWith: { a, _ in a })
         case .kind, nil: [:]
         }
-    }
-
-    /// The daily series and each point's reports (duplicates included: they are scans that led somewhere), in one pass.
-    func dailyAndPoints() throws -> ([SLAReport.Day], [String: Int]) {
-        var days: [Int: (reports: Int, kept: Int)] = [:]
-        var points: [String: Int] = [:]
-        for row in try Row.fetchAll(
-            db,
-            sql: """
-                SELECT local_day, point_id, SUM(status <> 'duplicate') AS counted,
-                    SUM(status <> 'duplicate' AND ack_seconds <= promise_seconds) AS kept, COUNT(*) AS n
-                FROM report WHERE local_day BETWEEN ?1 AND ?2 AND status <> 'rejected' GROUP BY local_day, point_id
-                """, arguments: [from, to])
-        {
-            let day: Int = row["local_day"]
-            var entry = days[day] ?? (0, 0)
-            entry.reports += row["counted"] ?? 0
-            entry.kept += row["kept"] ?? 0
-            days[day] = entry
-            points[row["point_id"], default: 0] += row["n"] ?? 0
-        }
-        let daily = days.keys.sorted().compactMap { day -> SLAReport.Day? in
-            let entry = days[day]!
-            return entry.reports == 0 ? nil : SLAReport.Day(day: String(day), reports: entry.reports, kept: entry.kept)
-        }
-        return (daily, points)
     }
 
     /// Minutes to acknowledge, 0 … 14 and "15 or more", from the per-second distribution.
