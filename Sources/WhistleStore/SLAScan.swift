@@ -88,33 +88,8 @@ struct SLAScan {
             }
             let day = Int(sqlite3_column_int64(raw, 0))
             let promise = Int(sqlite3_column_int64(raw, 4))
-            var t = totals[group]
-            t.reports += 1
-            let kept: Bool
-            if sqlite3_column_type(raw, 5) != SQLITE_NULL {
-                let ack = Int(sqlite3_column_int64(raw, 5))
-                t.acked += 1
-                kept = ack <= promise
-                if !kept { t.breaches += 1 }
-                t.ackMax = max(t.ackMax ?? 0, ack)
-                t.ack[ack, default: 0] += 1
-            } else {
-                kept = false
-                if sqlite3_column_double(raw, 9) > Double(promise) { t.breaches += 1 }
-            }
-            if kept { t.kept += 1 }
-            if sqlite3_column_type(raw, 6) != SQLITE_NULL {
-                t.resolved += 1
-                // Fixing takes hours: minute resolution keeps the distribution small.
-                t.resolve[Int(sqlite3_column_int64(raw, 6)) / 60 * 60, default: 0] += 1
-            }
-            if sqlite3_column_type(raw, 7) != SQLITE_NULL {
-                t.ratingSum += Int(sqlite3_column_int64(raw, 7))
-                t.ratings += 1
-            }
-            if sqlite3_column_int64(raw, 8) != 0 { t.whistled += 1 }
-            if status == UInt8(ascii: "o") || status == UInt8(ascii: "a") || status == UInt8(ascii: "w") { t.open += 1 }
-            totals[group] = t
+            // In place: a copy of the totals would copy their dictionaries on every row.
+            let kept = Self.add(row: raw, status: status, promise: promise, to: &totals[group])
             var entry = scan.daily[day] ?? (0, 0)
             entry.reports += 1
             if kept { entry.kept += 1 }
@@ -123,6 +98,39 @@ struct SLAScan {
         for (index, name) in groupNames.enumerated() { scan.groups[name] = totals[index] }
         for (index, name) in pointNames.enumerated() { scan.perPoint[name] = pointCounts[index] }
         return scan
+    }
+}
+
+extension SLAScan {
+    /// Adds one counted (not duplicate) report to `t`; returns whether it was taken within the promise.
+    @inline(__always)
+    static func add(row raw: OpaquePointer, status: UInt8, promise: Int, to t: inout Totals) -> Bool {
+        t.reports += 1
+        let kept: Bool
+        if sqlite3_column_type(raw, 5) != SQLITE_NULL {
+            let ack = Int(sqlite3_column_int64(raw, 5))
+            t.acked += 1
+            kept = ack <= promise
+            if !kept { t.breaches += 1 }
+            t.ackMax = max(t.ackMax ?? 0, ack)
+            t.ack[ack, default: 0] += 1
+        } else {
+            kept = false
+            if sqlite3_column_double(raw, 9) > Double(promise) { t.breaches += 1 }
+        }
+        if kept { t.kept += 1 }
+        if sqlite3_column_type(raw, 6) != SQLITE_NULL {
+            t.resolved += 1
+            // Fixing takes hours: minute resolution keeps the distribution small.
+            t.resolve[Int(sqlite3_column_int64(raw, 6)) / 60 * 60, default: 0] += 1
+        }
+        if sqlite3_column_type(raw, 7) != SQLITE_NULL {
+            t.ratingSum += Int(sqlite3_column_int64(raw, 7))
+            t.ratings += 1
+        }
+        if sqlite3_column_int64(raw, 8) != 0 { t.whistled += 1 }
+        if status == UInt8(ascii: "o") || status == UInt8(ascii: "a") || status == UInt8(ascii: "w") { t.open += 1 }
+        return kept
     }
 }
 
