@@ -204,7 +204,7 @@ struct SLAQuery {
     /// The figures of each group from the scan's totals, and the distributions over all groups (for the overall
     /// row and the histogram). Percentiles are exact to the second (to the minute for time to fix).
     func figures(_ scan: SLAScan, grouping: SLAGrouping?) -> ([SLAFigures], [(Int, Int)], [(Int, Int)]) {
-        func sorted(_ counts: [Int: Int]) -> [(Int, Int)] { counts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+        func sorted(_ histogram: SLAScan.Histogram) -> [(Int, Int)] { histogram.sorted }
         var result = scan.groups.map { group, t -> SLAFigures in
             let ack = sorted(t.ack)
             let resolve = sorted(t.resolve)

@@ -22,8 +22,40 @@ struct SLAScan {
         var ratingSum = 0
         var ratings = 0
         var duplicates = 0
-        var ack: [Int: Int] = [:]
-        var resolve: [Int: Int] = [:]
+        /// Seconds to acknowledge → count; a flat array for the usual range, a dictionary past it.
+        var ack = Histogram(limit: 4 * 3600)
+        /// Minutes to fix (in seconds, a multiple of 60) → count.
+        var resolve = Histogram(limit: 60 * 86400)
+    }
+
+    /// Counts by non-negative integer value: an array up to `limit`, a dictionary for the rare larger values.
+    struct Histogram {
+        var counts: [Int]
+        var overflow: [Int: Int] = [:]
+        let limit: Int
+
+        init(limit: Int) {
+            self.limit = limit
+            counts = []
+        }
+
+        @inline(__always)
+        mutating func add(_ value: Int) {
+            guard value >= 0, value < limit else {
+                overflow[value, default: 0] += 1
+                return
+            }
+            if value >= counts.count { counts.append(contentsOf: repeatElement(0, count: value - counts.count + 1)) }
+            counts[value] += 1
+        }
+
+        /// (value, count) pairs, sorted by value.
+        var sorted: [(Int, Int)] {
+            var result: [(Int, Int)] = []
+            for (value, count) in counts.enumerated() where count > 0 { result.append((value, count)) }
+            result += overflow.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            return result
+        }
     }
 
     var groups: [String: Totals] = [:]
@@ -55,6 +87,8 @@ struct SLAScan {
         var groupIndex: [String: Int] = [:]
         var pointCounts: [Int] = []
         var scan = SLAScan()
+        var currentDay = -1
+        var current = (reports: 0, kept: 0)
 
         while true {
             let code = sqlite3_step(raw)
@@ -67,7 +101,8 @@ struct SLAScan {
                 pointCounts.append(0)
             }
             pointCounts[point] += 1
-            let key = keys.id(raw, column: 3)
+            let key = column == nil ? 0 : keys.id(raw, column: 3)
+            if column == nil && groupOfKey.isEmpty { _ = keys.id(raw, column: 3) }
             if key == groupOfKey.count {
                 let name = regroup(keys.string(key))
                 if let existing = groupIndex[name] {
@@ -90,11 +125,16 @@ struct SLAScan {
             let promise = Int(sqlite3_column_int64(raw, 4))
             // In place: a copy of the totals would copy their dictionaries on every row.
             let kept = Self.add(row: raw, status: status, promise: promise, to: &totals[group])
-            var entry = scan.daily[day] ?? (0, 0)
-            entry.reports += 1
-            if kept { entry.kept += 1 }
-            scan.daily[day] = entry
+            // Rows come in day order (the index's first column): count a day's reports, then store them once.
+            if day != currentDay {
+                if currentDay >= 0 { scan.daily[currentDay] = current }
+                currentDay = day
+                current = scan.daily[day] ?? (0, 0)
+            }
+            current.reports += 1
+            if kept { current.kept += 1 }
         }
+        if currentDay >= 0 { scan.daily[currentDay] = current }
         for (index, name) in groupNames.enumerated() { scan.groups[name] = totals[index] }
         for (index, name) in pointNames.enumerated() { scan.perPoint[name] = pointCounts[index] }
         return scan
@@ -113,7 +153,7 @@ extension SLAScan {
             kept = ack <= promise
             if !kept { t.breaches += 1 }
             t.ackMax = max(t.ackMax ?? 0, ack)
-            t.ack[ack, default: 0] += 1
+            t.ack.add(ack)
         } else {
             kept = false
             if sqlite3_column_double(raw, 9) > Double(promise) { t.breaches += 1 }
@@ -122,7 +162,7 @@ extension SLAScan {
         if sqlite3_column_type(raw, 6) != SQLITE_NULL {
             t.resolved += 1
             // Fixing takes hours: minute resolution keeps the distribution small.
-            t.resolve[Int(sqlite3_column_int64(raw, 6)) / 60 * 60, default: 0] += 1
+            t.resolve.add(Int(sqlite3_column_int64(raw, 6)) / 60 * 60)
         }
         if sqlite3_column_type(raw, 7) != SQLITE_NULL {
             t.ratingSum += Int(sqlite3_column_int64(raw, 7))
@@ -138,18 +178,27 @@ extension SLAScan {
 private struct Interner {
     private var table: [Int: [(bytes: [UInt8], id: Int)]] = [:]
     private var strings: [String] = []
+    private var last: (bytes: [UInt8], id: Int)?
 
     mutating func id(_ statement: OpaquePointer, column: Int32) -> Int {
         let length = Int(sqlite3_column_bytes(statement, column))
         guard let text = sqlite3_column_text(statement, column) else { return intern([], hash: 0) }
+        // Neighbouring rows in the index often repeat a value: check the last one before hashing.
+        if let last, last.bytes.count == length, last.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, text, length) == 0 }) {
+            return last.id
+        }
+        let found = lookup(text, length)
+        last = (Array(UnsafeBufferPointer(start: text, count: length)), found)
+        return found
+    }
+
+    private mutating func lookup(_ text: UnsafePointer<UInt8>, _ length: Int) -> Int {
         // FNV-1a over the bytes.
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for index in 0..<length { hash = (hash ^ UInt64(text[index])) &* 0x100_0000_01b3 }
         let key = Int(truncatingIfNeeded: hash)
         if let bucket = table[key] {
-            for entry in bucket where entry.bytes.count == length
-                && entry.bytes.withUnsafeBufferPointer({ buffer in (0..<length).allSatisfy { buffer[$0] == text[$0] } })
-            {
+            for entry in bucket where entry.bytes.count == length && entry.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, text, length) == 0 }) {
                 return entry.id
             }
         }
