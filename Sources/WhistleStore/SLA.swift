@@ -330,10 +330,10 @@ struct SLAQuery {
         var items: [String: (name: String, whistled: Int, times: [Int])] = [:]
         for row in rows {
             let id: String = row["id"]
-            var item = items[id] ?? (row["name"], 0, [])
-            item.whistled += 1
-            if let seconds: Int = row["s"] { item.times.append(seconds) }
-            items[id] = item
+            if items[id] == nil { items[id] = (row["name"], 0, []) }
+            // In place: copying the entry out and back would copy its growing array on every row.
+            items[id]!.whistled += 1
+            if let seconds: Int = row["s"] { items[id]!.times.append(seconds) }
         }
         return items.keys.sorted().map { id in
             let item = items[id]!
