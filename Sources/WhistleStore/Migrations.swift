@@ -192,8 +192,10 @@ enum Migrations {
             // The breach list and the departments table read a tenth of a period's reports: index just those.
             try db.execute(
                 sql: """
-                    CREATE INDEX report_late ON report(local_day) WHERE ack_seconds IS NULL OR ack_seconds > promise_seconds;
-                    CREATE INDEX report_whistled ON report(local_day) WHERE whistled_at IS NOT NULL;
+                    CREATE INDEX report_late ON report(local_day, status, ack_seconds, promise_seconds, created_at, point_id, number)
+                        WHERE ack_seconds IS NULL OR ack_seconds > promise_seconds;
+                    CREATE INDEX report_whistled ON report(local_day, status, whistled_to, whistled_at, reported_in_at)
+                        WHERE whistled_at IS NOT NULL;
                     """)
         }
         return migrator
