@@ -6,7 +6,7 @@ PORT ?= 8080
 # Debian packages: C libraries we link (qrencode, cairo/pango, vips), the CJK font plaques print with,
 # the independent tools tests check our output with (zbarimg, rsvg-convert, pdftoppm, qrencode),
 # and headless Chromium for the browser test of the resident form.
-PACKAGES := pkg-config libqrencode-dev qrencode libcairo2-dev libpango1.0-dev fonts-noto-cjk libvips-dev libzbar-dev \
+PACKAGES := pkg-config libqrencode-dev qrencode libcairo2-dev libpango1.0-dev libpng-dev fonts-noto-cjk libvips-dev libzbar-dev \
 	zbar-tools librsvg2-bin poppler-utils sqlite3 chromium chromium-driver
 
 .PHONY: deps build demo test browser-test bench clean

@@ -41,6 +41,11 @@ let package = Package(
             providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]
         ),
         .systemLibrary(
+            name: "CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]
+        ),
+        .systemLibrary(
             name: "CVips",
             pkgConfig: "vips",
             providers: [.apt(["libvips-dev"])]
@@ -66,7 +71,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "WhistleQR", dependencies: ["WhistleCore", "CQREncode", "CCairo"], swiftSettings: swiftSettings),
+        .target(name: "WhistleQR", dependencies: ["WhistleCore", "CQREncode", "CCairo", "CPNG"], swiftSettings: swiftSettings),
         // Images in and out: residents' photos, patrol photos of plaques.
         .target(name: "WhistleImaging", dependencies: ["CVips", "CZbar"], swiftSettings: swiftSettings),
         .target(

@@ -2,6 +2,11 @@
 public enum SVGRenderer {
     /// `moduleSize` in user units (pixels unless the caller scales); `quietZone` in modules (4 is the standard).
     public static func render(_ matrix: QRMatrix, moduleSize: Double = 10, quietZone: Int = 4) -> String {
+        String(decoding: bytes(matrix, moduleSize: moduleSize, quietZone: quietZone), as: UTF8.self)
+    }
+
+    /// The same document as UTF-8 bytes, ready for `OutputFile.write`.
+    public static func bytes(_ matrix: QRMatrix, moduleSize: Double = 10, quietZone: Int = 4) -> [UInt8] {
         let total = matrix.size + 2 * quietZone
         let side = Double(total) * moduleSize
         // Built as bytes: string interpolation per run dominated the time of a batch of codes.
@@ -32,13 +37,16 @@ public enum SVGRenderer {
                 path.append(UInt8(ascii: "z"))
             }
         }
-        let pathText = String(decoding: path, as: UTF8.self)
         let sideText = format(side)
-        return """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(sideText)" height="\(sideText)" viewBox="0 0 \(total) \(total)" \
-            shape-rendering="crispEdges"><rect width="\(total)" height="\(total)" fill="#fff"/><path fill="#000" d="\(pathText)"/></svg>
-
+        var document = Array(
             """
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(sideText)" height="\(sideText)" viewBox="0 0 \(total) \(total)" \
+            shape-rendering="crispEdges"><rect width="\(total)" height="\(total)" fill="#fff"/><path fill="#000" d="
+            """.utf8)
+        document.reserveCapacity(document.count + path.count + 16)
+        document += path
+        document += Array("\"/></svg>\n".utf8)
+        return document
     }
 
     static func format(_ value: Double) -> String {

@@ -57,7 +57,7 @@ struct DevCommands: AsyncParsableCommand {
                         let matrix = try QRMatrix.encode(base + String(index), level: .H)
                         let path = out + "/\(index).\(format.rawValue)"
                         switch format {
-                        case .svg: try Data(SVGRenderer.render(matrix).utf8).write(to: URL(fileURLWithPath: path))
+                        case .svg: try OutputFile.write(SVGRenderer.bytes(matrix), to: path)
                         case .png: try PNGRenderer.write(matrix, path: path, scale: 8)
                         }
                     } catch {

@@ -140,5 +140,56 @@ struct PlaqueTests {
         defer { cairo_surface_destroy(image) }
         #expect(Int(cairo_image_surface_get_width(image)) == (matrix.size + 8) * 5)
         #expect(try Decoder.decode(file: file) == ["https://whistle.example.cn/p/SH814KX6QFSM7"])
+        // A 1-bit greyscale file, and every pixel is its module's colour (quiet zone white).
+        let header = try #require(try PNGChunks(file).first { $0.type == "IHDR" }?.data)
+        #expect(header[8] == 1 && header[9] == 0, "bit depth \(header[8]), colour type \(header[9])")
+        let stride = Int(cairo_image_surface_get_stride(image))
+        let data = try #require(cairo_image_surface_get_data(image))
+        var wrong = 0
+        for y in 0..<Int(cairo_image_surface_get_height(image)) {
+            for x in 0..<Int(cairo_image_surface_get_width(image)) {
+                let dark = matrix[x / 5 - 4, y / 5 - 4]
+                if (data[y * stride + x * 4] == 0) != dark { wrong += 1 }
+            }
+        }
+        #expect(wrong == 0)
     }
+
+    @Test("a PNG plaque records its print resolution, so a print shop gets 90 × 125 mm")
+    func pngResolution() throws {
+        let file = try folder().appendingPathComponent("statue.png")
+        try PlaqueRenderer.render(plaques[0], format: .png, path: file.path, dpi: 300)
+        let physical = try #require(try PNGChunks(file).first { $0.type == "pHYs" }?.data)
+        let perMetre = physical.prefix(4).reduce(0) { $0 << 8 | Int($1) }
+        #expect(perMetre == 11811)
+        #expect(physical[8] == 1)
+    }
+
+    @Test("a PNG that cannot be written is an error naming the file", arguments: [false, true])
+    func unwritable(plaque: Bool) throws {
+        let path = try folder().appendingPathComponent("missing/folder/out.png").path
+        let error = #expect(throws: CanvasError.self) {
+            if plaque {
+                try PlaqueRenderer.render(plaques[0], format: .png, path: path)
+            } else {
+                try PNGRenderer.write(QRMatrix.encode("x"), path: path)
+            }
+        }
+        #expect(error?.description.hasPrefix("cannot write \(path): No such file or directory") == true)
+    }
+}
+
+/// The chunks of a PNG file, read independently of the code that wrote it.
+private func PNGChunks(_ file: URL) throws -> [(type: String, data: [UInt8])] {
+    let bytes = [UInt8](try Data(contentsOf: file))
+    #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+    var chunks: [(type: String, data: [UInt8])] = []
+    var offset = 8
+    while offset + 12 <= bytes.count {
+        let length = bytes[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) }
+        let type = String(decoding: bytes[(offset + 4)..<(offset + 8)], as: UTF8.self)
+        chunks.append((type, Array(bytes[(offset + 8)..<(offset + 8 + length)])))
+        offset += 12 + length
+    }
+    return chunks
 }
