@@ -3,8 +3,6 @@ import Foundation
 
 /// Output a canvas draws to.
 public enum CanvasTarget: Sendable {
-    /// Vector SVG; text becomes outlines, so a print shop needs no fonts.
-    case svg(path: String)
     /// Vector PDF with the CJK font embedded as a subset.
     case pdf(path: String)
     /// Raster PNG at the given resolution.
@@ -15,11 +13,11 @@ public struct CanvasError: Error, Sendable, CustomStringConvertible {
     public var description: String
 }
 
-/// Cairo and Pango behind one Swift type: the rest of the module draws in millimetres.
+/// Cairo and Pango behind one Swift type, for PNG and PDF: the rest of the module draws in millimetres.
 ///
-/// Every drawing call uses millimetres of the physical page; the scale to points (SVG, PDF)
-/// or pixels (PNG) is set once here, so layouts are the same in every format.
-final class CairoCanvas {
+/// Every drawing call uses millimetres of the physical page; the scale to points (PDF)
+/// or pixels (PNG) is set once here, so layouts are the same in every format (SVG: `SVGCanvas`).
+final class CairoCanvas: PlaqueCanvas {
     private let surface: OpaquePointer
     let context: OpaquePointer
     private let target: CanvasTarget
@@ -33,9 +31,6 @@ final class CairoCanvas {
         self.target = target
         let made: OpaquePointer?
         switch target {
-        case .svg(let path):
-            unitsPerMM = Self.pointsPerMM
-            made = cairo_svg_surface_create(path, widthMM * unitsPerMM, heightMM * unitsPerMM)
         case .pdf(let path):
             unitsPerMM = Self.pointsPerMM
             made = cairo_pdf_surface_create(path, widthMM * unitsPerMM, heightMM * unitsPerMM)
@@ -96,22 +91,13 @@ final class CairoCanvas {
 
     // MARK: Shapes
 
-    struct Color {
-        var red, green, blue: Double
-        static let white = Color(red: 1, green: 1, blue: 1)
-        static let black = Color(red: 0, green: 0, blue: 0)
-        static let grey = Color(red: 0.3, green: 0.3, blue: 0.3)
-        /// The red of the whistle statues and party-service signage.
-        static let whistleRed = Color(red: 0.78, green: 0.06, blue: 0.14)
-    }
-
-    func fill(x: Double, y: Double, width: Double, height: Double, color: Color) {
+    func fill(x: Double, y: Double, width: Double, height: Double, color: Ink) {
         cairo_set_source_rgb(context, color.red, color.green, color.blue)
         cairo_rectangle(context, x, y, width, height)
         cairo_fill(context)
     }
 
-    func line(from start: (Double, Double), to end: (Double, Double), widthMM: Double, color: Color = .black) {
+    func line(from start: (Double, Double), to end: (Double, Double), widthMM: Double, color: Ink) {
         cairo_set_source_rgb(context, color.red, color.green, color.blue)
         cairo_set_line_width(context, widthMM)
         cairo_move_to(context, start.0, start.1)
@@ -119,7 +105,7 @@ final class CairoCanvas {
         cairo_stroke(context)
     }
 
-    func strokeRect(x: Double, y: Double, width: Double, height: Double, widthMM: Double, color: Color) {
+    func strokeRect(x: Double, y: Double, width: Double, height: Double, widthMM: Double, color: Ink) {
         cairo_set_source_rgb(context, color.red, color.green, color.blue)
         cairo_set_line_width(context, widthMM)
         cairo_rectangle(context, x, y, width, height)
@@ -131,7 +117,7 @@ final class CairoCanvas {
     /// On a PNG the module is snapped to whole pixels and drawn without antialiasing, so no module is
     /// smeared across two pixels; vectors use the exact size.
     @discardableResult
-    func qr(_ matrix: QRMatrix, x: Double, y: Double, side: Double, quietZone: Int = 4) -> Double {
+    func qr(_ matrix: QRMatrix, x: Double, y: Double, side: Double, quietZone: Int) -> Double {
         let total = Double(matrix.size + 2 * quietZone)
         var module = side / total
         if case .png = target {
@@ -166,46 +152,23 @@ final class CairoCanvas {
 
     // MARK: Text
 
-    enum Alignment { case left, center }
-
-    /// Lays out `text` in a box `width` mm wide starting at `y`; returns the height used in mm.
-    ///
-    /// `sizeMM` is the font's em size in millimetres. Text wraps by word or character (CJK) and is cut
-    /// with an ellipsis after `maxLines`.
     @discardableResult
-    func text(
-        _ text: String, x: Double, y: Double, width: Double, sizeMM: Double, bold: Bool = false, monospace: Bool = false,
-        color: Color = .black, alignment: Alignment = .center, maxLines: Int = 1
-    ) -> Double {
+    func text(_ text: String, x: Double, y: Double, style: TextStyle, color: Ink) -> Double {
         guard let layout = pango_cairo_create_layout(context) else { return 0 }
         defer { g_object_unref(UnsafeMutableRawPointer(layout)) }
-        let family = monospace ? "Noto Sans Mono CJK SC" : "Noto Sans CJK SC"
-        guard let font = pango_font_description_from_string("\(family) \(bold ? "Bold" : "Regular")") else { return 0 }
-        defer { pango_font_description_free(font) }
-        let scale = Double(whistle_pango_scale())
-        pango_font_description_set_absolute_size(font, sizeMM * scale)
-        pango_layout_set_font_description(layout, font)
-        pango_layout_set_width(layout, Int32(width * scale))
-        pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR)
-        pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END)
-        // A negative height limits the layout to that many lines.
-        pango_layout_set_height(layout, -Int32(maxLines))
-        pango_layout_set_alignment(layout, alignment == .center ? PANGO_ALIGN_CENTER : PANGO_ALIGN_LEFT)
-        pango_layout_set_text(layout, text, -1)
+        style.configure(layout, text: text)
         cairo_set_source_rgb(context, color.red, color.green, color.blue)
         cairo_move_to(context, x, y)
         pango_cairo_update_layout(context, layout)
         pango_cairo_show_layout(context, layout)
-        var logical = PangoRectangle()
-        pango_layout_get_extents(layout, nil, &logical)
-        return Double(logical.height) / scale
+        return TextStyle.height(of: layout)
     }
 }
 
 extension CanvasTarget {
     var pathDescription: String {
         switch self {
-        case .svg(let path), .pdf(let path), .png(let path, _): path
+        case .pdf(let path), .png(let path, _): path
         }
     }
 }

@@ -47,18 +47,20 @@ public enum PlaqueRenderer {
     /// Writes one plaque to `path`.
     public static func render(_ plaque: Plaque, format: PlaqueFormat, path: String, dpi: Double = 300) throws {
         let matrix = try QRMatrix.encode(plaque.url, level: Plaque.errorCorrection)
-        let target: CanvasTarget =
-            switch format {
-            case .svg: .svg(path: path)
-            case .pdf: .pdf(path: path)
-            case .png: .png(path: path, dpi: dpi)
-            }
-        let canvas = try CairoCanvas(target: target, widthMM: Plaque.widthMM, heightMM: Plaque.heightMM)
-        draw(plaque, matrix: matrix, on: canvas, x: 0, y: 0)
-        try canvas.finish()
+        switch format {
+        case .svg:
+            let canvas = SVGCanvas(path: path, widthMM: Plaque.widthMM, heightMM: Plaque.heightMM)
+            draw(plaque, matrix: matrix, on: canvas, x: 0, y: 0)
+            try canvas.finish()
+        case .pdf, .png:
+            let target: CanvasTarget = format == .pdf ? .pdf(path: path) : .png(path: path, dpi: dpi)
+            let canvas = try CairoCanvas(target: target, widthMM: Plaque.widthMM, heightMM: Plaque.heightMM)
+            draw(plaque, matrix: matrix, on: canvas, x: 0, y: 0)
+            try canvas.finish()
+        }
     }
 
-    /// Writes many plaques, one file each, on every core: each has its own cairo surface and pango layout.
+    /// Writes many plaques, one file each, on every core: each has its own canvas and Pango context.
     public static func renderAll(_ jobs: [(plaque: Plaque, path: String)], format: PlaqueFormat, dpi: Double = 300) throws {
         let failures = Mutex<[String]>([])
         DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
@@ -94,7 +96,7 @@ public enum PlaqueRenderer {
     }
 
     /// Short hairlines outside each corner, on the trim lines, clear of the artwork.
-    static func cutMarks(on canvas: CairoCanvas, x: Double, y: Double, width: Double, height: Double) {
+    static func cutMarks(on canvas: some PlaqueCanvas, x: Double, y: Double, width: Double, height: Double) {
         let gap = 1.5
         let length = 3.5
         for (cornerX, cornerY, dx, dy) in [(x, y, -1.0, -1.0), (x + width, y, 1, -1), (x, y + height, -1, 1), (x + width, y + height, 1, 1)] {
@@ -103,7 +105,7 @@ public enum PlaqueRenderer {
         }
     }
 
-    static func draw(_ plaque: Plaque, matrix: QRMatrix, on canvas: CairoCanvas, x: Double, y: Double) {
+    static func draw(_ plaque: Plaque, matrix: QRMatrix, on canvas: some PlaqueCanvas, x: Double, y: Double) {
         let width = Plaque.widthMM
         let margin = 6.0
         let inner = width - 2 * margin

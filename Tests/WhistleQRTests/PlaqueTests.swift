@@ -155,6 +155,86 @@ struct PlaqueTests {
         #expect(wrong == 0)
     }
 
+    @Test("an SVG plaque is well-formed, 90 × 125 mm, its text outlined glyphs that all resolve", arguments: plaques)
+    func svgStructure(plaque: Plaque) throws {
+        let file = try folder().appendingPathComponent("plaque.svg")
+        try PlaqueRenderer.render(plaque, format: .svg, path: file.path)
+        // Checked by Python's XML parser, not by the code that wrote it.
+        let script = """
+            import sys, xml.etree.ElementTree as ET
+            ns = {"s": "http://www.w3.org/2000/svg"}
+            root = ET.parse(sys.argv[1]).getroot()
+            ids = {p.get("id") for p in root.findall("s:defs/s:path", ns)}
+            uses = [u.get("{http://www.w3.org/1999/xlink}href") for u in root.iter("{http://www.w3.org/2000/svg}use")]
+            missing = [u for u in uses if u[1:] not in ids]
+            texts = list(root.iter("{http://www.w3.org/2000/svg}text"))
+            print(root.get("width"), root.get("height"), root.get("viewBox"), len(ids), len(uses), len(missing), len(texts), sep="|")
+            """
+        let report = String(decoding: try Decoder.run("python3", ["-c", script, file.path]), as: UTF8.self)
+        let fields = report.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|").map(String.init)
+        try #require(fields.count == 7, "\(report)")
+        #expect(fields.prefix(3) == ["90mm", "125mm", "0 0 90 125"])
+        let (defined, placed, missing, texts) = (Int(fields[3]) ?? 0, Int(fields[4]) ?? 0, Int(fields[5]) ?? -1, Int(fields[6]) ?? -1)
+        // Every character of the name, code and domain is drawn; a glyph is defined once however often it is used.
+        let printed = (plaque.name + plaque.code + plaque.domain).filter { !$0.isWhitespace }
+        #expect(placed >= printed.count)
+        #expect(defined < placed)
+        #expect(missing == 0)
+        #expect(texts == 0)
+    }
+
+    @Test("an SVG plaque looks like the same plaque drawn by cairo", arguments: plaques)
+    func svgMatchesCairo(plaque: Plaque) throws {
+        // Cairo's PDF, like our SVG, draws the code at its exact vector size, so the two rasterise alike.
+        let dir = try folder()
+        let svg = dir.appendingPathComponent("plaque.svg")
+        let pdf = dir.appendingPathComponent("plaque.pdf")
+        try PlaqueRenderer.render(plaque, format: .svg, path: svg.path)
+        try PlaqueRenderer.render(plaque, format: .pdf, path: pdf.path)
+        let fromSVG = dir.appendingPathComponent("svg.png")
+        try Decoder.run("rsvg-convert", ["--dpi-x", "127", "--dpi-y", "127", "-o", fromSVG.path, svg.path])
+        try Decoder.run("pdftoppm", ["-r", "127", "-png", "-singlefile", pdf.path, dir.appendingPathComponent("pdf").path])
+        let fromPDF = dir.appendingPathComponent("pdf.png")
+        let a = try #require(cairo_image_surface_create_from_png(fromSVG.path))
+        let b = try #require(cairo_image_surface_create_from_png(fromPDF.path))
+        defer {
+            cairo_surface_destroy(a)
+            cairo_surface_destroy(b)
+        }
+        let width = Int(min(cairo_image_surface_get_width(a), cairo_image_surface_get_width(b)))
+        let height = Int(min(cairo_image_surface_get_height(a), cairo_image_surface_get_height(b)))
+        // At 127 dpi a millimetre is exactly 5 pixels.
+        #expect(width == 450 && height == 625)
+        let (dataA, dataB) = (try #require(cairo_image_surface_get_data(a)), try #require(cairo_image_surface_get_data(b)))
+        let (strideA, strideB) = (Int(cairo_image_surface_get_stride(a)), Int(cairo_image_surface_get_stride(b)))
+        // Compared in 5 × 5 pixel blocks (half a millimetre): renderers anti-alias edges differently
+        // (rsvg keeps the code's edges crisp, poppler smooths them), but a misplaced line of text or a
+        // missing glyph changes whole blocks.
+        func grey(_ data: UnsafeMutablePointer<UInt8>, _ stride: Int, _ x: Int, _ y: Int) -> Int {
+            (0..<3).reduce(0) { $0 + Int(data[y * stride + x * 4 + $1]) } / 3
+        }
+        let block = 5
+        var differing = 0
+        var inked = 0
+        var blocks = 0
+        for top in stride(from: 0, to: height - block + 1, by: block) {
+            for left in stride(from: 0, to: width - block + 1, by: block) {
+                var (sumA, sumB) = (0, 0)
+                for y in top..<(top + block) {
+                    for x in left..<(left + block) {
+                        sumA += grey(dataA, strideA, x, y)
+                        sumB += grey(dataB, strideB, x, y)
+                    }
+                }
+                blocks += 1
+                if sumB / (block * block) < 200 { inked += 1 }
+                if abs(sumA - sumB) / (block * block) > 40 { differing += 1 }
+            }
+        }
+        #expect(inked > blocks / 10)
+        #expect(Double(differing) < Double(blocks) * 0.01, "\(differing) of \(blocks) blocks differ")
+    }
+
     @Test("a PNG plaque records its print resolution, so a print shop gets 90 × 125 mm")
     func pngResolution() throws {
         let file = try folder().appendingPathComponent("statue.png")
