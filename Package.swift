@@ -47,7 +47,8 @@ let package = Package(
         ),
         .systemLibrary(
             name: "CVips",
-            pkgConfig: "vips",
+            // Compiled against vips.h (whose includes gio's flags cover) but not linked: see shim.h.
+            pkgConfig: "gio-2.0",
             providers: [.apt(["libvips-dev"])]
         ),
 

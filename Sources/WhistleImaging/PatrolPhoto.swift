@@ -42,10 +42,10 @@ public struct PatrolPhoto: Sendable {
         guard whistle_vips_grey8(upright, &grey) == 0, let grey else { throw PhotoError.undecodable(Vips.lastError()) }
         defer { whistle_unref(grey) }
         var size = 0
-        guard let memory = vips_image_write_to_memory(grey, &size) else { throw PhotoError.undecodable(Vips.lastError()) }
+        guard let memory = whistle_vips_write_to_memory(grey, &size) else { throw PhotoError.undecodable(Vips.lastError()) }
         defer { g_free(memory) }
-        let width = Int(vips_image_get_width(grey))
-        let height = Int(vips_image_get_height(grey))
+        let width = Int(whistle_vips_width(grey))
+        let height = Int(whistle_vips_height(grey))
         guard size == width * height else { throw PhotoError.undecodable("unexpected raster size") }
         let pixels = [UInt8](UnsafeRawBufferPointer(start: memory, count: size))
         return PatrolPhoto(grey: GreyImage(width: width, height: height, pixels: pixels), takenAt: takenAt)

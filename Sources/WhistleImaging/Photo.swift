@@ -52,8 +52,8 @@ public enum Photo {
             guard let base = buffer.baseAddress else { throw PhotoError.notAnImage }
             // The header alone says how big the pixels are: refuse a decompression bomb before decoding it.
             guard let header = whistle_vips_header(base, buffer.count) else { throw PhotoError.undecodable(Vips.lastError()) }
-            let width = Int(vips_image_get_width(header))
-            let height = Int(vips_image_get_height(header))
+            let width = Int(whistle_vips_width(header))
+            let height = Int(whistle_vips_height(header))
             whistle_unref(header)
             guard width <= maxSide, height <= maxSide else { throw PhotoError.tooManyPixels(width: width, height: height, limit: maxSide) }
 
@@ -62,7 +62,7 @@ public enum Photo {
                 throw PhotoError.undecodable(Vips.lastError())
             }
             defer { whistle_unref(current) }
-            if vips_image_hasalpha(current) != 0 {
+            if whistle_vips_hasalpha(current) != 0 {
                 var flat: UnsafeMutablePointer<VipsImage>?
                 guard whistle_vips_flatten_white(current, &flat) == 0, let flat else { throw PhotoError.undecodable(Vips.lastError()) }
                 whistle_unref(current)
@@ -80,29 +80,22 @@ public enum Photo {
             }
             defer { g_free(output) }
             return SanitizedPhoto(
-                jpeg: Data(bytes: output, count: length), width: Int(vips_image_get_width(current)),
-                height: Int(vips_image_get_height(current)))
+                jpeg: Data(bytes: output, count: length), width: Int(whistle_vips_width(current)),
+                height: Int(whistle_vips_height(current)))
         }
     }
 }
 
-/// libvips start-up, once per process.
+/// libvips start-up, once per process, on the first photo (shim.h opens the library then).
 enum Vips {
-    private static let started: Bool = {
-        // Photos are small and few; a small cache keeps a long-running server's memory flat.
-        let ok = vips_init("whistle") == 0
-        vips_cache_set_max(20)
-        return ok
-    }()
-
     static func start() throws {
-        guard started else { throw PhotoError.undecodable("libvips did not start") }
+        if let problem = whistle_vips_start() { throw PhotoError.undecodable(String(cString: problem)) }
     }
 
     /// The library's last error, cleared; first line only, it is shown to users.
     static func lastError() -> String {
-        let text = String(cString: vips_error_buffer())
-        vips_error_clear()
+        let text = String(cString: whistle_vips_error_buffer())
+        whistle_vips_error_clear()
         return text.split(separator: "\n").first.map(String.init) ?? "unknown error"
     }
 }

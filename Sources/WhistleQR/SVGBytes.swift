@@ -28,8 +28,14 @@ struct SVGBytes {
     mutating func append(int value: Int) {
         var magnitude = value.magnitude
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        guard magnitude >= 10 else {
+        // Module coordinates are under 200: one or two digits take no loop.
+        if magnitude < 10 {
             bytes.append(UInt8(ascii: "0") + UInt8(magnitude))
+            return
+        }
+        if magnitude < 100 {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude / 10))
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
             return
         }
         // Digits come out last first: write them into a small tuple, then copy in order.
