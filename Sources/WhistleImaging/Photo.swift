@@ -7,6 +7,8 @@ public enum PhotoError: Error, Sendable, Equatable, CustomStringConvertible {
     case tooLarge(bytes: Int, limit: Int)
     case tooManyPixels(width: Int, height: Int, limit: Int)
     case undecodable(String)
+    /// libvips itself cannot be opened or started.
+    case unavailable(String)
 
     public var description: String {
         switch self {
@@ -14,6 +16,7 @@ public enum PhotoError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tooLarge(let bytes, let limit): "image of \(bytes / 1_048_576) MB is larger than \(limit / 1_048_576) MB"
         case .tooManyPixels(let width, let height, let limit): "image of \(width)×\(height) px is larger than \(limit) px a side"
         case .undecodable(let detail): "image cannot be read: \(detail)"
+        case .unavailable(let detail): "\(detail) (photos need the libvips42 package)"
         }
     }
 }
@@ -34,6 +37,12 @@ public enum Photo {
     public static let storedSide = 2560
 
     public enum Kind: String, Sendable { case jpeg, png, webp }
+
+    /// Opens libvips now rather than at the first upload, so that a server without it refuses to
+    /// start instead of turning residents' photos away. Throws a one-line reason.
+    public static func prepare() throws {
+        if let problem = whistle_vips_start() { throw PhotoError.unavailable(String(cString: problem)) }
+    }
 
     /// The image type from its first bytes, or nil.
     public static func sniff(_ bytes: [UInt8]) -> Kind? {
@@ -89,7 +98,7 @@ public enum Photo {
 /// libvips start-up, once per process, on the first photo (shim.h opens the library then).
 enum Vips {
     static func start() throws {
-        if let problem = whistle_vips_start() { throw PhotoError.undecodable(String(cString: problem)) }
+        try Photo.prepare()
     }
 
     /// The library's last error, cleared; first line only, it is shown to users.

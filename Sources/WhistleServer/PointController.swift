@@ -90,6 +90,8 @@ struct PointController: Sendable {
                     case .tooLarge: ("error_photo_size", .contentTooLarge)
                     case .tooManyPixels: ("error_photo_pixels", .unprocessableContent)
                     case .undecodable: ("error_photo_bad", .unprocessableContent)
+                    // The server's fault, not the photo's (`whistle serve` checks libvips at start).
+                    case .unavailable: ("error_photo_unavailable", .serviceUnavailable)
                     }
                 return form(point: point, community: community, language: language, fields: fields, errors: ["photo": key], status: status)
             }

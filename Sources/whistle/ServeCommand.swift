@@ -2,6 +2,7 @@ import ArgumentParser
 import Hummingbird
 import Logging
 import WhistleDispatch
+import WhistleImaging
 import WhistleServer
 import WhistleStore
 
@@ -62,6 +63,8 @@ struct ServeCommand: AsyncParsableCommand {
 
 enum Server {
     static func run(store: AppDatabase, listen: ListenOptions) async throws {
+        // Photos are opened lazily (see CVips/shim.h); a server must know at start that it can take them.
+        do { try Photo.prepare() } catch { throw CLIError("\(error)") }
         let logger = Logger(label: "whistle")
         let metrics = WhistleMetrics()
         let dispatcher = Dispatcher(database: store, logger: logger, metrics: metrics)
