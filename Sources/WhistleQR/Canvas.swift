@@ -58,6 +58,12 @@ struct TextStyle: Hashable, Sendable {
 
     /// Sets `text` into a Pango layout in this style: the one place both canvases take their layout from.
     func configure(_ layout: OpaquePointer, text: String) {
+        // Pango rounds glyph positions to whole user units by default, and a user unit here is a
+        // millimetre: "whistle.example.cn" printed as "whist le.exam ple.cn". Exact positions instead.
+        if let context = pango_layout_get_context(layout) {
+            pango_context_set_round_glyph_positions(context, 0)
+            pango_layout_context_changed(layout)
+        }
         let family = monospace ? "Noto Sans Mono CJK SC" : "Noto Sans CJK SC"
         if let font = pango_font_description_from_string("\(family) \(bold ? "Bold" : "Regular")") {
             defer { pango_font_description_free(font) }
