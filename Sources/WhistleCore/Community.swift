@@ -55,6 +55,13 @@ extension Community {
             }
             return value
         }
+        /// Names and services are printed on plaques: no control characters or Unicode noncharacters.
+        func printable(_ value: String, _ entry: String, _ field: String) {
+            guard let bad = value.unicodeScalars.first(where: { $0.properties.isNoncharacterCodePoint || $0.properties.generalCategory == .control })
+            else { return }
+            let code = String(bad.value, radix: 16, uppercase: true)
+            fail(entry, field, "contains U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code), which cannot be printed on a plaque")
+        }
         func label(_ kind: String, _ index: Int, _ id: String?) -> String {
             if let id, !id.isEmpty { return "\(kind) '\(id)'" }
             return "\(kind) #\(index + 1)"
@@ -69,6 +76,7 @@ extension Community {
         }
 
         let name = required(file.community, "community", "community")
+        printable(name, "community", "community")
         var baseURL = required(file.base_url, "community", "base_url")
         while baseURL.hasSuffix("/") { baseURL.removeLast() }
         if !baseURL.isEmpty {
@@ -209,11 +217,13 @@ extension Community {
                 fail(where_, "kind", "is '\(kindText)', not one of statue, station, merchant")
             }
             let name = required(entry.name, where_, "name")
+            printable(name, where_, "name")
             let grid = required(entry.grid, where_, "grid")
             if !grid.isEmpty && !gridIDs.contains(grid) { fail(where_, "grid", "names unknown grid '\(grid)'") }
             if let lat = entry.lat, !(-90...90).contains(lat) { fail(where_, "lat", "is out of range") }
             if let lon = entry.lon, !(-180...180).contains(lon) { fail(where_, "lon", "is out of range") }
             let services = (entry.services ?? []).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            for service in services { printable(service, where_, "services") }
             if let kind {
                 points.append(
                     PointDraft(

@@ -25,6 +25,7 @@ final class CairoCanvas: PlaqueCanvas {
     let unitsPerMM: Double
 
     static let pointsPerMM = 72.0 / 25.4
+    private(set) var missing: [Unicode.Scalar] = []
 
     /// A canvas for pages of `width` × `height` mm.
     init(target: CanvasTarget, widthMM: Double, heightMM: Double) throws {
@@ -69,6 +70,12 @@ final class CairoCanvas: PlaqueCanvas {
 
     /// Writes the output and reports any error cairo collected while drawing.
     func finish() throws {
+        // A drawing error puts the context, not the surface, into an error state, after which cairo
+        // ignores everything: the file would be written with half a plaque.
+        let drawing = cairo_status(context)
+        guard drawing == CAIRO_STATUS_SUCCESS else {
+            throw CanvasError(description: "cannot draw \(target.pathDescription): \(String(cString: cairo_status_to_string(drawing)))")
+        }
         if case .png(let path, let dpi) = target {
             cairo_surface_flush(surface)
             let status = cairo_surface_status(surface)
@@ -161,6 +168,7 @@ final class CairoCanvas: PlaqueCanvas {
         cairo_move_to(context, x, y)
         pango_cairo_update_layout(context, layout)
         pango_cairo_show_layout(context, layout)
+        for scalar in TextStyle.missing(in: layout) where !missing.contains(scalar) { missing.append(scalar) }
         return TextStyle.height(of: layout)
     }
 }

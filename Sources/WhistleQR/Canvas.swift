@@ -12,6 +12,8 @@ protocol PlaqueCanvas: AnyObject {
     @discardableResult func qr(_ matrix: QRMatrix, x: Double, y: Double, side: Double, quietZone: Int) -> Double
     /// Lays out `text` in a box starting at (`x`, `y`); returns the height used in mm.
     @discardableResult func text(_ text: String, x: Double, y: Double, style: TextStyle, color: Ink) -> Double
+    /// Characters drawn so far that no installed font has: they print as a blank (SVG) or a box.
+    var missing: [Unicode.Scalar] { get }
 }
 
 extension PlaqueCanvas {
@@ -76,8 +78,41 @@ struct TextStyle: Hashable, Sendable {
         // A negative height limits the layout to that many lines.
         pango_layout_set_height(layout, -Int32(maxLines))
         pango_layout_set_alignment(layout, alignment == .center ? PANGO_ALIGN_CENTER : PANGO_ALIGN_LEFT)
-        pango_layout_set_text(layout, text, -1)
+        pango_layout_set_text(layout, Self.printable(text), -1)
     }
+
+    /// `text` with control characters and Unicode noncharacters replaced by U+FFFD: cairo's PDF
+    /// surface refuses such text and then silently draws nothing more on the page.
+    static func printable(_ text: String) -> String {
+        func bad(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.properties.isNoncharacterCodePoint || (scalar.properties.generalCategory == .control && scalar != "\n")
+        }
+        guard text.unicodeScalars.contains(where: bad) else { return text }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars { scalars.append(bad(scalar) ? "\u{FFFD}" : scalar) }
+        return String(scalars)
+    }
+
+    /// Characters of the layout no font has a glyph for (Pango marks them PANGO_GLYPH_UNKNOWN_FLAG).
+    static func missing(in layout: OpaquePointer) -> [Unicode.Scalar] {
+        guard pango_layout_get_unknown_glyphs_count(layout) > 0, let iterator = pango_layout_get_iter(layout) else { return [] }
+        defer { pango_layout_iter_free(iterator) }
+        var found: [Unicode.Scalar] = []
+        repeat {
+            guard let run = pango_layout_iter_get_run_readonly(iterator) else { continue }
+            let glyphs = run.pointee.glyphs.pointee
+            for index in 0..<Int(glyphs.num_glyphs) {
+                let glyph = glyphs.glyphs[index].glyph
+                if glyph & unknownGlyphFlag != 0, let scalar = Unicode.Scalar(glyph & ~unknownGlyphFlag), !found.contains(scalar) {
+                    found.append(scalar)
+                }
+            }
+        } while pango_layout_iter_next_run(iterator) != 0
+        return found
+    }
+
+    /// PANGO_GLYPH_UNKNOWN_FLAG: the rest of such a glyph is the character's code point.
+    static let unknownGlyphFlag: UInt32 = 0x1000_0000
 
     /// The layout's height in mm.
     static func height(of layout: OpaquePointer) -> Double {

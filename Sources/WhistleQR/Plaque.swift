@@ -44,37 +44,50 @@ public enum PlaqueRenderer {
     /// The printed size of the QR symbol including its quiet zone, per kind.
     static func qrSideMM(_ kind: PointKind) -> Double { kind == .merchant ? 50 : 62 }
 
-    /// Writes one plaque to `path`.
-    public static func render(_ plaque: Plaque, format: PlaqueFormat, path: String, dpi: Double = 300) throws {
+    /// Writes one plaque to `path`; returns the characters of its text that no installed font has,
+    /// which print as a blank (SVG) or a box (PNG, PDF).
+    @discardableResult
+    public static func render(_ plaque: Plaque, format: PlaqueFormat, path: String, dpi: Double = 300) throws -> [Unicode.Scalar] {
         let matrix = try QRMatrix.encode(plaque.url, level: Plaque.errorCorrection)
         switch format {
         case .svg:
             let canvas = SVGCanvas(path: path, widthMM: Plaque.widthMM, heightMM: Plaque.heightMM)
             draw(plaque, matrix: matrix, on: canvas, x: 0, y: 0)
             try canvas.finish()
+            return canvas.missing
         case .pdf, .png:
             let target: CanvasTarget = format == .pdf ? .pdf(path: path) : .png(path: path, dpi: dpi)
             let canvas = try CairoCanvas(target: target, widthMM: Plaque.widthMM, heightMM: Plaque.heightMM)
             draw(plaque, matrix: matrix, on: canvas, x: 0, y: 0)
             try canvas.finish()
+            return canvas.missing
         }
     }
 
     /// Writes many plaques, one file each, on every core: each has its own canvas and Pango context.
-    public static func renderAll(_ jobs: [(plaque: Plaque, path: String)], format: PlaqueFormat, dpi: Double = 300) throws {
+    /// Returns, per job that has any, the characters no installed font has.
+    @discardableResult
+    public static func renderAll(
+        _ jobs: [(plaque: Plaque, path: String)], format: PlaqueFormat, dpi: Double = 300
+    ) throws -> [(path: String, missing: [Unicode.Scalar])] {
         let failures = Mutex<[String]>([])
+        let missing = Mutex<[(path: String, missing: [Unicode.Scalar])]>([])
         DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
             do {
-                try render(jobs[index].plaque, format: format, path: jobs[index].path, dpi: dpi)
+                let absent = try render(jobs[index].plaque, format: format, path: jobs[index].path, dpi: dpi)
+                if !absent.isEmpty { missing.withLock { $0.append((jobs[index].path, absent)) } }
             } catch {
                 failures.withLock { $0.append("\(jobs[index].path): \(error)") }
             }
         }
         if let first = failures.withLock({ $0.sorted().first }) { throw CanvasError(description: first) }
+        return missing.withLock { $0.sorted { $0.path < $1.path } }
     }
 
-    /// Lays plaques on A4 PDF pages, 2 × 2 per page, with cut marks at every corner.
-    public static func renderSheet(_ plaques: [Plaque], path: String) throws {
+    /// Lays plaques on A4 PDF pages, 2 × 2 per page, with cut marks at every corner; returns the
+    /// characters no installed font has.
+    @discardableResult
+    public static func renderSheet(_ plaques: [Plaque], path: String) throws -> [Unicode.Scalar] {
         let pageWidth = 210.0
         let pageHeight = 297.0
         let columns = 2
@@ -93,6 +106,7 @@ public enum PlaqueRenderer {
             cutMarks(on: canvas, x: x, y: y, width: Plaque.widthMM, height: Plaque.heightMM)
         }
         try canvas.finish()
+        return canvas.missing
     }
 
     /// Short hairlines outside each corner, on the trim lines, clear of the artwork.

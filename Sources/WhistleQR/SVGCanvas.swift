@@ -13,6 +13,7 @@ final class SVGCanvas: PlaqueCanvas {
     private var used: [Int] = []
     private var usedSet: Set<Int> = []
     private var shaper: TextShaper?
+    private(set) var missing: [Unicode.Scalar] = []
 
     init(path: String, widthMM: Double, heightMM: Double) {
         self.path = path
@@ -76,6 +77,7 @@ final class SVGCanvas: PlaqueCanvas {
             shaper = made
             return made
         }
+        for scalar in shaped.missing where !missing.contains(scalar) { missing.append(scalar) }
         guard !shaped.glyphs.isEmpty else { return shaped.height }
         for glyph in shaped.glyphs where usedSet.insert(glyph).inserted { used.append(glyph) }
         body.append("<g fill=\"")

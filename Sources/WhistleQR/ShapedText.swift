@@ -14,6 +14,8 @@ struct ShapedText: Sendable {
     var uses: [UInt8]
     /// Height of the laid-out text in mm.
     var height: Double
+    /// Characters no font has: left out of `uses`.
+    var missing: [Unicode.Scalar]
 
     private struct Key: Hashable {
         var text: String
@@ -92,9 +94,8 @@ final class TextShaper {
     /// referenced while it is a key here, so its address cannot be reused by another font.
     private var fonts: [UnsafeMutableRawPointer: Int] = [:]
 
-    /// Pango's marker for "no glyph here" (PANGO_GLYPH_EMPTY) and its flag for a missing glyph.
+    /// Pango's marker for "no glyph here" (PANGO_GLYPH_EMPTY).
     private static let emptyGlyph: UInt32 = 0x0FFF_FFFF
-    private static let unknownGlyphFlag: UInt32 = 0x1000_0000
 
     init() {
         // A recording surface: the metrics of a vector target (no hinting), as cairo's SVG and PDF surfaces.
@@ -139,7 +140,7 @@ final class TextShaper {
             for index in 0..<Int(glyphs.num_glyphs) {
                 let info = glyphs.glyphs[index]
                 defer { x += Double(info.geometry.width) }
-                guard info.glyph != Self.emptyGlyph, info.glyph & Self.unknownGlyphFlag == 0 else { continue }
+                guard info.glyph != Self.emptyGlyph, info.glyph & TextStyle.unknownGlyphFlag == 0 else { continue }
                 let key = GlyphOutlines.Key(font: fontIndex(font), glyph: info.glyph)
                 let glyph = GlyphOutlines.index(of: key) { trace(info.glyph, in: font) }
                 if !used.contains(glyph) { used.append(glyph) }
@@ -151,7 +152,7 @@ final class TextShaper {
                 uses.append("/>")
             }
         } while pango_layout_iter_next_run(iterator) != 0
-        return ShapedText(glyphs: used, uses: uses.bytes, height: TextStyle.height(of: layout))
+        return ShapedText(glyphs: used, uses: uses.bytes, height: TextStyle.height(of: layout), missing: TextStyle.missing(in: layout))
     }
 
     private func fontIndex(_ font: UnsafeMutablePointer<PangoFont>) -> Int {

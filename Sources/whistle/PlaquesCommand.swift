@@ -62,15 +62,23 @@ struct PlaquesCommand: AsyncParsableCommand {
             let folder = URL(fileURLWithPath: out)
             if sheet == .a4 {
                 let path = folder.appendingPathComponent("plaques-a4.pdf").path
-                try PlaqueRenderer.renderSheet(plaques, path: path)
+                let missing = try PlaqueRenderer.renderSheet(plaques, path: path)
                 print("\(path): \(plaques.count) plaques on \((plaques.count + 3) / 4) A4 pages")
+                if !missing.isEmpty { Self.warn(path: path, missing: missing) }
                 return
             }
             let jobs = zip(chosen, plaques).map { point, plaque in
                 (plaque: plaque, path: folder.appendingPathComponent("\(point.id).\(format.rawValue)").path)
             }
-            try PlaqueRenderer.renderAll(jobs, format: format, dpi: dpi)
+            let missing = try PlaqueRenderer.renderAll(jobs, format: format, dpi: dpi)
             for job in jobs { print("\(job.path)  \(job.plaque.url)") }
+            for (path, characters) in missing { Self.warn(path: path, missing: characters) }
         }
+    }
+
+    /// A name or service with a character no installed font has would be printed with a gap or a box.
+    static func warn(path: String, missing: [Unicode.Scalar]) {
+        let list = missing.map { "\($0) (U+\(String($0.value, radix: 16, uppercase: true)))" }.joined(separator: ", ")
+        FileHandle.standardErrorWrite("warning: \(path): no font has \(list); it prints as a gap or a box — change the text in the community file\n")
     }
 }

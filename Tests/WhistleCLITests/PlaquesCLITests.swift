@@ -33,6 +33,7 @@ struct PlaquesCLITests {
         let out = folder.appendingPathComponent("plaques")
         let run = try whistle(["plaques", "--all", "--format", format, "--out", out.path, "--db", db])
         #expect(run.status == 0, "\(run.stderr)")
+        #expect(!run.stderr.contains("warning"), "\(run.stderr)")
         for point in points {
             let id = try #require(point["id"] as? String)
             let url = try #require(point["url"] as? String)
@@ -63,6 +64,23 @@ struct PlaquesCLITests {
         #expect(run.status == 0)
         #expect(run.stdout.contains("4 plaques on 1 A4 pages"))
         #expect(try decode(folder.appendingPathComponent("plaques-a4.pdf")).count == 4)
+    }
+
+    @Test("a character no font has is printed anyway, with a warning naming the file and the character")
+    func missingGlyph() throws {
+        let folder = try temporaryFolder()
+        let db = folder.appendingPathComponent("x.sqlite").path
+        // U+10FFFD is a private-use character: no font this machine installs draws it.
+        let community = try String(contentsOfFile: reference, encoding: .utf8).replacingOccurrences(of: "惠民大药房", with: "惠民\u{10FFFD}药房")
+        let file = folder.appendingPathComponent("community.yaml")
+        try community.write(to: file, atomically: true, encoding: .utf8)
+        #expect(try whistle(["import", file.path, "--db", db]).status == 0)
+        let out = folder.appendingPathComponent("plaques")
+        let run = try whistle(["plaques", "--all", "--format", "svg", "--out", out.path, "--db", db])
+        #expect(run.status == 0)
+        let path = out.appendingPathComponent("merchant-pharmacy.svg").path
+        #expect(run.stderr == "warning: \(path): no font has \u{10FFFD} (U+10FFFD); it prints as a gap or a box — change the text in the community file\n")
+        #expect(run.stdout.contains(path))
     }
 
     @Test("bad plaque requests are one clear line")

@@ -241,6 +241,32 @@ struct PlaqueTests {
         #expect(Double(differing) < Double(blocks) * 0.01, "\(differing) of \(blocks) blocks differ")
     }
 
+    @Test("characters no font has are reported, in every format", arguments: PlaqueFormat.allCases)
+    func missingGlyphs(format: PlaqueFormat) throws {
+        var plaque = plaques[2]
+        plaque.name = "惠民\u{10FFFD}药房"
+        plaque.services = ["免费测血压", "\u{10FFFC}"]
+        let dir = try folder()
+        let missing = try PlaqueRenderer.render(plaque, format: format, path: dir.appendingPathComponent("a.\(format.rawValue)").path)
+        #expect(missing == ["\u{10FFFD}", "\u{10FFFC}"])
+        #expect(try PlaqueRenderer.render(plaques[2], format: format, path: dir.appendingPathComponent("b.\(format.rawValue)").path) == [])
+        // The plaque is still written and still scans.
+        #expect(try Decoder.decode(file: dir.appendingPathComponent("a.\(format.rawValue)")) == [plaque.url])
+    }
+
+    @Test("a control character or noncharacter does not stop the rest of the plaque", arguments: PlaqueFormat.allCases)
+    func unprintable(format: PlaqueFormat) throws {
+        // Import refuses these; the renderer must still not leave half a plaque if one gets through
+        // (cairo's PDF surface stops drawing after such text).
+        var plaque = plaques[2]
+        plaque.name = "惠民\u{FFFE}药房"
+        plaque.services = ["免费测血压\u{7}", "\u{10FFFE}"]
+        let file = try folder().appendingPathComponent("a.\(format.rawValue)")
+        try PlaqueRenderer.render(plaque, format: format, path: file.path)
+        // The code is drawn after the name and services.
+        #expect(try Decoder.decode(file: file) == [plaque.url])
+    }
+
     @Test("a PNG plaque records its print resolution, so a print shop gets 90 × 125 mm")
     func pngResolution() throws {
         let file = try folder().appendingPathComponent("statue.png")

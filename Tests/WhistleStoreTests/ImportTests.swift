@@ -117,6 +117,8 @@ struct ImportTests {
             ("      - log: {}", "      - fax: \"010\"", "responder 'd-city': field 'channels[0]' has unknown kind 'fax'"),
             ("        secret: change-me\n  - id: r-qian", "\n  - id: r-qian", "responder 'r-zhao': field 'channels[0].secret' is missing"),
             ("phone: \"13800000002\"", "phone: \"12345\"", "responder 'r-qian': field 'phone' is not a mainland mobile number"),
+            ("name: 惠民大药房", "name: \"惠民\\u0007药房\"", "point 'merchant-pharmacy': field 'name' contains U+0007, which cannot be printed"),
+            ("[免费测血压, 应急药品, 饮用热水]", "[免费测血压, \"\\U0010FFFE\"]", "point 'merchant-pharmacy': field 'services' contains U+10FFFE"),
         ])
     func bad(original: String, replacement: String, expected: String) throws {
         #expect(try referenceYAML().contains(original), "test edit does not apply: \(original)")
