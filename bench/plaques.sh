@@ -29,25 +29,31 @@ PY
 "$bin" points list --json --db "$work/b.sqlite" | python3 -c 'import json,sys; [print(p["url"]) for p in json.load(sys.stdin)]' >"$work/urls"
 
 now() { date +%s.%N; }
-rate() { python3 -c "import sys; n,a,b=int(sys.argv[1]),float(sys.argv[2]),float(sys.argv[3]); print(f'{n/(b-a):8.1f}/s  ({b-a:.2f} s for {n})')" "$@"; }
+# seconds COMMAND…: runs it, stdout discarded, and prints how long it took.
+seconds() { local a b; a=$(now); "$@" >/dev/null; b=$(now); python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$a" "$b"; }
+# line LABEL SECONDS [CLI_SECONDS]: the rate, and how many times the CLI's rate it is.
+line() {
+  python3 -c "
+import sys
+label, n, t = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+ratio = f'  {float(sys.argv[4]) / t:5.1f}x the CLI' if len(sys.argv) > 4 else ''
+print(f'{label:<34}{n / t:9.1f}/s  ({t:.2f} s for {n}){ratio}')" "$1" "$count" "${@:2}"
+}
+cli() {  # one qrencode process per URL, like a shell loop over a list would
+  local i=0
+  mkdir -p "$work/cli-$1"
+  while read -r url; do qrencode -l H -t "$1" -o "$work/cli-$1/$i" "$url"; i=$((i + 1)); done <"$work/urls"
+}
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); files in $base"
-for format in svg png pdf; do
-  start=$(now); "$bin" plaques --all --format "$format" --out "$work/$format" --db "$work/b.sqlite" >/dev/null; end=$(now)
-  printf 'whistle plaques --format %-4s %s\n' "$format" "$(rate "$count" "$start" "$end")"
-done
-start=$(now); "$bin" plaques --all --format pdf --sheet a4 --out "$work/sheet" --db "$work/b.sqlite" >/dev/null; end=$(now)
-printf 'whistle plaques --sheet a4    %s\n' "$(rate "$count" "$start" "$end")"
-for format in svg png; do
-  # Timed from outside, process start included, like the CLI runs below.
-  start=$(now); "$bin" dev qr-batch --count "$count" --format "$format" --out "$work/batch-$format" >/dev/null; end=$(now)
-  printf 'whistle dev qr-batch %-4s     %s\n' "$format" "$(rate "$count" "$start" "$end")"
-done
-for type in SVG PNG; do
-  mkdir -p "$work/cli-$type"
-  start=$(now)
-  i=0
-  while read -r url; do qrencode -l H -t "$type" -o "$work/cli-$type/$i" "$url"; i=$((i + 1)); done <"$work/urls"
-  end=$(now)
-  printf 'qrencode CLI -t %-4s          %s\n' "$type" "$(rate "$count" "$start" "$end")"
-done
+# Every figure is a whole process (or, for the CLI, all N processes), start-up included.
+cli_svg=$(seconds cli SVG)
+cli_png=$(seconds cli PNG)
+line "qrencode CLI -t SVG" "$cli_svg"
+line "qrencode CLI -t PNG" "$cli_png"
+line "whistle dev qr-batch svg" "$(seconds "$bin" dev qr-batch --count "$count" --format svg --out "$work/batch-svg")" "$cli_svg"
+line "whistle dev qr-batch png" "$(seconds "$bin" dev qr-batch --count "$count" --format png --out "$work/batch-png")" "$cli_png"
+line "whistle plaques --format svg" "$(seconds "$bin" plaques --all --format svg --out "$work/svg" --db "$work/b.sqlite")" "$cli_svg"
+line "whistle plaques --format png" "$(seconds "$bin" plaques --all --format png --out "$work/png" --db "$work/b.sqlite")" "$cli_png"
+line "whistle plaques --format pdf" "$(seconds "$bin" plaques --all --format pdf --out "$work/pdf" --db "$work/b.sqlite")"
+line "whistle plaques --sheet a4" "$(seconds "$bin" plaques --all --format pdf --sheet a4 --out "$work/sheet" --db "$work/b.sqlite")"
