@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 // libpng reports errors by longjmp, which must not cross Swift frames. This one function keeps the
 // setjmp, the longjmp and the FILE inside C and hands Swift a return code and a message.
@@ -23,13 +25,26 @@ typedef enum {
 
 static void whistle_png_on_error(png_structp png, png_const_charp message) {
     whistle_png_error *error = (whistle_png_error *)png_get_error_ptr(png);
-    if (error != NULL) snprintf(error->message, sizeof error->message, "%s", message);
+    // libpng's own writer says only "Write Error"; errno (cleared before writing) says why.
+    int cause = errno;
+    if (error != NULL) {
+        if (cause != 0) snprintf(error->message, sizeof error->message, "%s (%s)", message, strerror(cause));
+        else snprintf(error->message, sizeof error->message, "%s", message);
+    }
     png_longjmp(png, 1);
 }
 
 static void whistle_png_on_warning(png_structp png, png_const_charp message) {
     (void)png;
     (void)message;
+}
+
+/// Closes a file that failed and removes it, if it is a regular file (never a device such as /dev/full).
+static inline void whistle_png_discard(FILE *file, const char *path) {
+    struct stat status;
+    int regular = fstat(fileno(file), &status) == 0 && S_ISREG(status.st_mode);
+    fclose(file);
+    if (regular) unlink(path);
 }
 
 /// Writes `height` rows of `stride` bytes to `path` with the given zlib level and PNG row filters
@@ -53,7 +68,8 @@ static inline int whistle_png_write(
     FILE *volatile file = NULL;
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_write_struct(&png, &info);
-        if (file != NULL) fclose(file);
+        // No half-written file is left behind to be mistaken for a plaque.
+        if (file != NULL) whistle_png_discard(file, path);
         return -1;
     }
     file = fopen(path, "wb");
@@ -63,6 +79,7 @@ static inline int whistle_png_write(
         return -1;
     }
     png_init_io(png, file);
+    errno = 0;
     png_set_compression_level(png, level);
     png_set_compression_mem_level(png, mem_level);
     png_set_filter(png, PNG_FILTER_TYPE_BASE, filters);
@@ -88,8 +105,11 @@ static inline int whistle_png_write(
     png_destroy_write_struct(&png, &info);
     FILE *written = file;
     file = NULL;
+    struct stat status;
+    int regular = fstat(fileno(written), &status) == 0 && S_ISREG(status.st_mode);
     if (fclose(written) != 0) {
         snprintf(error->message, sizeof error->message, "%s", strerror(errno));
+        if (regular) unlink(path);
         return -1;
     }
     return 0;

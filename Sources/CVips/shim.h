@@ -42,7 +42,9 @@ typedef struct {
 
 // Held in a function's static: Swift's importer emits inline functions into each object file that
 // uses them, not file-scope statics. So each object file may hold its own copy of this table, and
-// every wrapper below makes sure its copy is loaded (a pthread_once check); vips_init is idempotent.
+// every wrapper below makes sure its copy is loaded (a pthread_once check). vips_init is idempotent
+// but not thread-safe, so Swift calls `Vips.start()` (one copy, under its pthread_once) before any
+// other wrapper can run: the other copies then find libvips started.
 static inline whistle_vips_state *whistle_vips_shared(void) {
     static whistle_vips_state state = {.once = PTHREAD_ONCE_INIT};
     return &state;
@@ -54,7 +56,11 @@ static inline whistle_vips_state *whistle_vips_shared(void) {
 static void whistle_vips_open(void) {
     // The soname this build was compiled against: libvips.so.(CURRENT - AGE), 42 on Debian 12.
     char name[64];
+#ifdef __APPLE__
+    snprintf(name, sizeof name, "libvips.%d.dylib", VIPS_LIBRARY_CURRENT - VIPS_LIBRARY_AGE);
+#else
     snprintf(name, sizeof name, "libvips.so.%d", VIPS_LIBRARY_CURRENT - VIPS_LIBRARY_AGE);
+#endif
     void *library = dlopen(name, RTLD_NOW | RTLD_LOCAL);
     if (library == NULL) {
         snprintf(whistle_vips_problem, sizeof whistle_vips_problem, "libvips is not available: %s", dlerror());

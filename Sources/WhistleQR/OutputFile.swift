@@ -16,25 +16,33 @@ private let systemWrite = Darwin.write
 public enum OutputFile {
     public static func write(_ bytes: [UInt8], to path: String) throws {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw failure(path) }
-        var written = 0
-        let result: Int = bytes.withUnsafeBytes { buffer in
+        guard descriptor >= 0 else { throw failure(path, errno) }
+        // errno is taken at the failing call, before anything else can change it.
+        var code: Int32 = 0
+        bytes.withUnsafeBytes { buffer in
+            var written = 0
             while written < buffer.count {
                 let count = systemWrite(descriptor, buffer.baseAddress! + written, buffer.count - written)
                 if count < 0 {
                     if errno == EINTR { continue }
-                    return -1
+                    code = errno
+                    return
                 }
                 written += count
             }
-            return 0
         }
-        let error = result < 0 ? failure(path) : nil
-        if close(descriptor) != 0, error == nil { throw failure(path) }
-        if let error { throw error }
+        var status = stat()
+        let regular = fstat(descriptor, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
+        if close(descriptor) != 0, code == 0 { code = errno }
+        guard code == 0 else {
+            // No half-written file is left behind to be mistaken for a plaque (only ever a file:
+            // a path such as /dev/full must survive).
+            if regular { unlink(path) }
+            throw failure(path, code)
+        }
     }
 
-    private static func failure(_ path: String) -> CanvasError {
-        CanvasError(description: "cannot write \(path): \(String(cString: strerror(errno)))")
+    private static func failure(_ path: String, _ code: Int32) -> CanvasError {
+        CanvasError(description: "cannot write \(path): \(String(cString: strerror(code)))")
     }
 }

@@ -14,6 +14,8 @@ final class SVGCanvas: PlaqueCanvas {
     private var usedSet: Set<Int> = []
     private var shaper: TextShaper?
     private(set) var missing: [Unicode.Scalar] = []
+    /// The first text that could not be set: `finish` throws it rather than write a plaque without it.
+    private var failure: (any Error)?
 
     init(path: String, widthMM: Double, heightMM: Double) {
         self.path = path
@@ -71,11 +73,17 @@ final class SVGCanvas: PlaqueCanvas {
 
     @discardableResult
     func text(_ text: String, x: Double, y: Double, style: TextStyle, color: Ink) -> Double {
-        let shaped = ShapedText.shape(text, style: style) {
-            if let shaper { return shaper }
-            let made = TextShaper()
-            shaper = made
-            return made
+        let shaped: ShapedText
+        do {
+            shaped = try ShapedText.shape(text, style: style) {
+                if let shaper { return shaper }
+                let made = TextShaper()
+                shaper = made
+                return made
+            }
+        } catch {
+            if failure == nil { failure = error }
+            return 0
         }
         for scalar in shaped.missing where !missing.contains(scalar) { missing.append(scalar) }
         guard !shaped.glyphs.isEmpty else { return shaped.height }
@@ -94,6 +102,7 @@ final class SVGCanvas: PlaqueCanvas {
 
     /// Writes the file: header, the glyphs this page uses, then what was drawn.
     func finish() throws {
+        if let failure { throw failure }
         var document = SVGBytes(capacity: body.bytes.count + used.count * 1200 + 512)
         document.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
         document.append("<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\"")

@@ -27,10 +27,10 @@ struct ShapedText: Sendable {
     private static let cache = Mutex<[Key: ShapedText]>([:])
 
     /// `text` set in `style`, from the cache or laid out with `shaper`.
-    static func shape(_ text: String, style: TextStyle, with shaper: () -> TextShaper) -> ShapedText {
+    static func shape(_ text: String, style: TextStyle, with shaper: () -> TextShaper) throws -> ShapedText {
         let key = Key(text: text, style: style)
         if let cached = cache.withLock({ $0[key] }) { return cached }
-        let shaped = shaper().shape(text, style: style)
+        let shaped = try shaper().shape(text, style: style)
         cache.withLock { cache in
             if cache.count < cacheLimit { cache[key] = shaped }
         }
@@ -63,10 +63,11 @@ enum GlyphOutlines {
         }
     }
 
-    /// The index of the glyph `key`, tracing it with `trace` the first time.
-    static func index(of key: Key, trace: () -> [UInt8]) -> Int {
+    /// The index of the glyph `key`, tracing it with `trace` the first time; nil, and nothing kept,
+    /// when tracing fails.
+    static func index(of key: Key, trace: () -> [UInt8]?) -> Int? {
         if let index = store.withLock({ $0.indexes[key] }) { return index }
-        let path = trace()
+        guard let path = trace() else { return nil }
         return store.withLock { store in
             if let index = store.indexes[key] { return index }
             store.paths.append(path)
@@ -119,7 +120,7 @@ final class TextShaper {
         cairo_surface_destroy(surface)
     }
 
-    func shape(_ text: String, style: TextStyle) -> ShapedText {
+    func shape(_ text: String, style: TextStyle) throws -> ShapedText {
         let layout = pango_layout_new(pango)!
         defer { g_object_unref(UnsafeMutableRawPointer(layout)) }
         style.configure(layout, text: text)
@@ -142,7 +143,10 @@ final class TextShaper {
                 defer { x += Double(info.geometry.width) }
                 guard info.glyph != Self.emptyGlyph, info.glyph & TextStyle.unknownGlyphFlag == 0 else { continue }
                 let key = GlyphOutlines.Key(font: fontIndex(font), glyph: info.glyph)
-                let glyph = GlyphOutlines.index(of: key) { trace(info.glyph, in: font) }
+                guard let glyph = GlyphOutlines.index(of: key, trace: { trace(info.glyph, in: font) }) else {
+                    let status = String(cString: cairo_status_to_string(cairo_status(context)))
+                    throw CanvasError(description: "cannot trace glyph \(info.glyph) of '\(text)': \(status)")
+                }
                 if !used.contains(glyph) { used.append(glyph) }
                 uses.append("<use xlink:href=\"#g")
                 uses.append(int: glyph)
@@ -168,8 +172,9 @@ final class TextShaper {
         return index
     }
 
-    /// The outline of one glyph drawn at the origin, as SVG path data in mm.
-    private func trace(_ glyph: UInt32, in font: UnsafeMutablePointer<PangoFont>) -> [UInt8] {
+    /// The outline of one glyph drawn at the origin, as SVG path data in mm; nil if cairo failed
+    /// (a context in error gives empty paths from then on, which must not be kept as the glyph).
+    private func trace(_ glyph: UInt32, in font: UnsafeMutablePointer<PangoFont>) -> [UInt8]? {
         let string = pango_glyph_string_new()!
         defer { pango_glyph_string_free(string) }
         pango_glyph_string_set_size(string, 1)
@@ -178,11 +183,12 @@ final class TextShaper {
         cairo_new_path(context)
         cairo_move_to(context, 0, 0)
         pango_cairo_glyph_string_path(context, font, string)
-        let path = cairo_copy_path(context)!
+        guard let path = cairo_copy_path(context) else { return nil }
         defer {
             cairo_path_destroy(path)
             cairo_new_path(context)
         }
+        guard cairo_status(context) == CAIRO_STATUS_SUCCESS, path.pointee.status == CAIRO_STATUS_SUCCESS else { return nil }
         var data = SVGBytes()
         var index = 0
         let count = Int(path.pointee.num_data)

@@ -277,6 +277,17 @@ struct PlaqueTests {
         #expect(physical[8] == 1)
     }
 
+    @Test("a full disk is an error that says so, for PNG and SVG", arguments: [PlaqueFormat.png, .svg])
+    func diskFull(format: PlaqueFormat) throws {
+        // /dev/full fails every write with ENOSPC; it must also survive the clean-up of a failed file.
+        let error = #expect(throws: CanvasError.self) {
+            try PlaqueRenderer.render(plaques[0], format: format, path: "/dev/full")
+        }
+        #expect(error?.description.hasPrefix("cannot write /dev/full:") == true)
+        #expect(error?.description.contains("No space left on device") == true, "\(String(describing: error))")
+        #expect(FileManager.default.fileExists(atPath: "/dev/full"))
+    }
+
     @Test("a PNG that cannot be written is an error naming the file", arguments: [false, true])
     func unwritable(plaque: Bool) throws {
         let path = try folder().appendingPathComponent("missing/folder/out.png").path
