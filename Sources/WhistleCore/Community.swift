@@ -259,6 +259,16 @@ extension Community {
         let every = duration(entry.after_breach_every, "after_breach_every", default: .seconds(300))
         if every <= .zero { fail("policy", "after_breach_every", "must be longer than 0s") }
         let resolveWithin = duration(entry.resolve_within, "resolve_within", default: .seconds(86400))
+        let repeats = entry.after_breach_repeats ?? EscalationPolicy.defaultRepeats
+        if !(0...20).contains(repeats) { fail("policy", "after_breach_repeats", "is \(repeats): say 0 to 20 (the daily digest follows)") }
+        var digestMinute = EscalationPolicy.defaultDigestMinute
+        if let text = entry.digest_at {
+            if let minute = DutyShift.parseClock(text), minute < 1440 {
+                digestMinute = minute
+            } else {
+                fail("policy", "digest_at", "is '\(text)', not a time of day such as 09:00")
+            }
+        }
         var steps: [EscalationPolicy.Step] = []
         for (index, step) in (entry.steps ?? []).enumerated() {
             let field = "steps[\(index)]"
@@ -275,11 +285,17 @@ extension Community {
             if after > promise { fail("policy", "\(field).after", "is after the promise (\(DurationText.format(promise)))") }
             steps.append(.init(after: after, notify: targets))
         }
-        if steps.isEmpty { return EscalationPolicy(promise: promise, steps: EscalationPolicy.standard.steps, afterBreachEvery: every) }
+        if steps.isEmpty {
+            return EscalationPolicy(
+                promise: promise, steps: EscalationPolicy.standard.steps, afterBreachEvery: every, afterBreachRepeats: repeats,
+                resolveWithin: resolveWithin, digestMinute: digestMinute)
+        }
         if steps.first?.afterSeconds != 0 && !steps.contains(where: { $0.afterSeconds == 0 }) {
             fail("policy", "steps[0].after", "must include a step at 0s: someone is told at once")
         }
-        return EscalationPolicy(promise: promise, steps: steps, afterBreachEvery: every, resolveWithin: resolveWithin)
+        return EscalationPolicy(
+            promise: promise, steps: steps, afterBreachEvery: every, afterBreachRepeats: repeats, resolveWithin: resolveWithin,
+            digestMinute: digestMinute)
     }
 }
 

@@ -68,7 +68,9 @@ public struct CommunityFile: Decodable, Sendable {
         public var promise: String?
         public var steps: [StepEntry]?
         public var after_breach_every: String?
+        public var after_breach_repeats: Int?
         public var resolve_within: String?
+        public var digest_at: String?
     }
 
     public var community: String?

@@ -25,6 +25,7 @@ public struct Report: Codable, Sendable, Equatable, Identifiable {
         case whistledTo = "whistled_to"
         case whistledAt = "whistled_at"
         case reportedInAt = "reported_in_at"
+        case promiseDueAt = "promise_due_at"
     }
 
     public var id: Int64?
@@ -55,6 +56,9 @@ public struct Report: Codable, Sendable, Equatable, Identifiable {
     public var whistledTo: String?
     public var whistledAt: Date?
     public var reportedInAt: Date?
+    /// When the promise breaks unless someone takes it: `createdAt + promise`, moved with the schedule when
+    /// the wall clock is stepped, so that a resident gets the whole promise in real time.
+    public var promiseDueAt: Date?
 
     public init(
         id: Int64? = nil, number: String, pointID: String, category: String, description: String, photoIDs: [String] = [],

@@ -60,3 +60,36 @@ public struct Responder: Codable, Sendable, Equatable, Identifiable {
         self.active = active
     }
 }
+
+extension Channel {
+    /// The robot's or webhook's address; nil for `log`.
+    public var address: String? {
+        switch self {
+        case .webhook(let url, _), .wecom(let url), .dingtalk(let url, _), .feishu(let url, _): url
+        case .log: nil
+        }
+    }
+
+    /// Identifies the channel across re-imports: its kind and a hash of its address (not its secret, so rotating a
+    /// secret keeps pending steps on their channel).
+    public var ref: String {
+        guard let address else { return kind }
+        // FNV-1a, 64 bits: stable across processes and platforms, unlike `hashValue`.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in address.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return kind + ":" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// The channel a row planned for `ref` at `index` goes to now, or nil when it is no longer configured.
+    /// Rows from before channel identities were stored carry only the kind: the channel at `index` if it is
+    /// still of that kind, else the first of that kind.
+    public static func find(ref: String, index: Int, in channels: [Channel]) -> Channel? {
+        if ref.contains(":") { return channels.first { $0.ref == ref } }
+        if channels.indices.contains(index), channels[index].kind == ref { return channels[index] }
+        return channels.first { $0.kind == ref }
+    }
+}

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import WhistleCore
+import WhistleStore
 
 /// An HTTP request a channel wants sent.
 public struct ChannelRequest: Sendable {
@@ -24,8 +25,14 @@ public enum Channels {
     public static func request(
         for channel: Channel, _ notification: Notification, idempotencyKey: String, now: Date
     ) throws -> ChannelRequest? {
-        let text = notification.text(now: now)
-        let mentions = notification.responderPhone.map { [$0] } ?? []
+        try request(for: channel, notification, text: notification.text(now: now), mentions: notification.responderPhone.map { [$0] } ?? [],
+            idempotencyKey: idempotencyKey, now: now)
+    }
+
+    /// The request for a message with its text already written (one report, or several folded into one robot message).
+    public static func request(
+        for channel: Channel, _ notification: Notification, text: String, mentions: [String], idempotencyKey: String, now: Date
+    ) throws -> ChannelRequest? {
         switch channel {
         case .log:
             return nil
@@ -35,7 +42,7 @@ public enum Channels {
             return ChannelRequest(
                 url: url,
                 headers: [
-                    ("Content-Type", "application/json"), ("X-Whistle-Event", notification.event), ("X-Whistle-Delivery", idempotencyKey),
+                    ("Content-Type", "application/json"), ("X-Whistle-Event", notification.event.rawValue), ("X-Whistle-Delivery", idempotencyKey),
                     ("X-Whistle-Signature", "sha256=" + hex(signature)),
                 ], body: body)
         case .wecom(let url):
@@ -101,13 +108,25 @@ public enum Channels {
     }
 
     static func webhookBody(_ notification: Notification) throws -> Data {
-        let payload = WebhookPayload(
-            event: notification.event, step: notification.step, responder: notification.responderID,
-            report: .init(
+        let report: WebhookPayload.ReportInfo? =
+            notification.event == .digest
+            ? nil
+            : .init(
                 number: notification.reportNumber, status: notification.status.rawValue,
                 point: .init(id: notification.pointID, name: notification.pointName, kind: notification.pointKind.rawValue),
                 category: notification.category, description: notification.description, created_at: notification.createdAt,
-                deadline_at: notification.deadlineAt, link: notification.link))
+                deadline_at: notification.deadlineAt, link: notification.link)
+        let window = notification.window.map {
+            WebhookPayload.WindowInfo(kind: $0.kind.rawValue, seconds: $0.seconds, deadline_at: $0.deadline)
+        }
+        let untaken = notification.untaken.map { list in
+            WebhookPayload.UntakenInfo(
+                count: list.count,
+                reports: list.oldest.map { .init(number: $0.number, point: $0.pointName, category: $0.category, created_at: $0.createdAt) })
+        }
+        let payload = WebhookPayload(
+            event: notification.event.rawValue, step: notification.step, responder: notification.responderID, community: notification.community,
+            window: window, report: report, untaken: untaken)
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -137,8 +156,29 @@ struct WebhookPayload: Codable {
         var link: String
     }
 
+    /// The clock the message is about: `promise`, `report_in` (a department's window) or `resolve`.
+    struct WindowInfo: Codable {
+        var kind: String
+        var seconds: Int64
+        var deadline_at: Date
+    }
+
+    struct UntakenInfo: Codable {
+        struct Item: Codable {
+            var number, point, category: String
+            var created_at: Date
+        }
+
+        var count: Int
+        var reports: [Item]
+    }
+
     var event: String
     var step: Int
     var responder: String
-    var report: ReportInfo
+    var community: String
+    var window: WindowInfo?
+    var report: ReportInfo?
+    /// A digest's list of untaken reports.
+    var untaken: UntakenInfo?
 }

@@ -1,25 +1,36 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import WhistleCore
 import WhistleStore
 
-/// Keeps the 10-minute promise: delivers each escalation step at its time, retries failed deliveries,
-/// marks breaches, and keeps re-notifying until someone takes the report.
+/// Keeps the promise: delivers each escalation step at its time, retries failed deliveries, marks breaches, repeats a
+/// bounded number of times after a breach, and sends the daily digest of what nobody took.
 ///
-/// Every step is a row in the database, so a restart resumes the timeline exactly: a step that fell due
-/// while the server was down fires on start, flagged as late.
+/// Every step is a row in the database, claimed before it is sent (with a lease that runs out if this process dies),
+/// so a restart or a second process resumes the timeline exactly: delivery is at least once per step, under one
+/// idempotency key. The loop never waits on a channel: each delivery runs on its own with a deadline for the whole
+/// exchange, and the loop goes on claiming what falls due.
 public final class Dispatcher: Service, Sendable {
     public struct Settings: Sendable {
         /// A delivery still failing this long after its step was due is given up (and recorded).
         public var giveUpAfter: TimeInterval = 600
-        /// Per-request deadline.
+        /// Deadline for a whole exchange with a channel: connect, send, and read the answer to its last byte.
         public var requestTimeout: Duration = .seconds(10)
         /// A step delivered later than this after its due time is flagged late.
         public var lateAfter: TimeInterval = 30
         /// Longest sleep between passes when nothing is due (a safety net; new reports wake the loop).
         public var idle: TimeInterval = 60
+        /// Longest single sleep: how soon a step of the wall clock is noticed.
+        public var tick: Duration = .seconds(1)
+        /// Rows claimed at once, and deliveries in flight at most.
+        public var batch = 100
+        public var maxInFlight = 200
         public init() {}
+
+        /// How long a claim holds a row: the exchange's deadline and room to record its outcome.
+        var lease: TimeInterval { requestTimeout.seconds + 20 }
     }
 
     let database: AppDatabase
@@ -28,12 +39,21 @@ public final class Dispatcher: Service, Sendable {
     let logger: Logger
     let settings: Settings
     let metrics: WhistleMetrics
+    /// This process's claims carry this id; another dispatcher on the same database has its own.
+    let claimer = "d-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
     private let signal = WakeSignal()
     private let robots = RobotLimiter()
-    private let housekeeping = Housekeeping()
+    private let state = Mutex(LoopState())
+
+    struct LoopState {
+        var inFlight = 0
+        var stopping = false
+        var nextJobCheck: Date?
+        var watch = ClockWatch()
+    }
 
     public init(
-        database: AppDatabase, time: any Timekeeper = ClockTimekeeper.system, transport: any HTTPTransport = AsyncHTTPTransport(),
+        database: AppDatabase, time: any Timekeeper = SystemTimekeeper(), transport: any HTTPTransport = AsyncHTTPTransport(),
         logger: Logger, settings: Settings = Settings(), metrics: WhistleMetrics = WhistleMetrics()
     ) {
         self.metrics = metrics
@@ -50,119 +70,247 @@ public final class Dispatcher: Service, Sendable {
     }
 
     public func run() async throws {
-        logger.info("dispatcher started")
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await self.pass()
-                } catch is CancellationError {
-                    return
-                } catch {
-                    self.logger.error("dispatcher pass failed", metadata: ["error": "\(error)"])
+        logger.info("dispatcher started", metadata: ["claimer": "\(claimer)"])
+        await withGracefulShutdownHandler {
+            // Deliveries run in this group: on a graceful stop the loop ends and the group waits for them (each is
+            // bounded by its deadline); what is left claimed falls due again when its lease runs out.
+            await withDiscardingTaskGroup { group in
+                while !Task.isCancelled, !self.state.withLock({ $0.stopping }) {
+                    let now = self.time.now()
+                    await self.noticeClockStep(at: now)
+                    do {
+                        try await self.prepare(at: now)
+                        let room = self.state.withLock { self.settings.maxInFlight - $0.inFlight }
+                        if room > 0, let community = try await self.database.community() {
+                            let due = try await self.database.claimDue(
+                                at: now, limit: min(room, self.settings.batch), lease: self.settings.lease, claimer: self.claimer)
+                            for message in await self.messages(for: due, community: community, now: now) {
+                                self.state.withLock { $0.inFlight += message.rows.count }
+                                group.addTask {
+                                    await self.deliver(message, now: now)
+                                    self.state.withLock { $0.inFlight -= message.rows.count }
+                                    self.wake()
+                                }
+                            }
+                        }
+                    } catch is CancellationError {
+                        return
+                    } catch {
+                        // A busy or failing database: try again shortly rather than at the next idle tick.
+                        self.logger.error("dispatcher pass failed", metadata: ["error": "\(error)"])
+                        await self.sleep(until: now.addingTimeInterval(1))
+                        continue
+                    }
+                    await self.sleep(until: await self.nextWake(after: now))
                 }
-                let now = self.time.now()
-                let next = (try? await self.database.nextDue()) ?? nil
-                let until = min(next ?? .distantFuture, now.addingTimeInterval(self.settings.idle))
-                await self.sleep(until: until)
             }
+        } onGracefulShutdown: {
+            self.state.withLock { $0.stopping = true }
+            self.wake()
         }
+        logger.info("dispatcher stopped")
     }
 
-    /// Sleeps until `date` or until woken, whichever is first.
-    private func sleep(until date: Date) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try? await self.time.sleep(until: date)
-                await self.signal.signal()
-            }
-            group.addTask { await self.signal.wait() }
-            await group.next()
-            group.cancelAll()
-        }
-    }
-
-    /// One pass at the current time: breaches and re-notifications planned, every due delivery attempted once.
+    /// One pass at the current time, waiting for its deliveries (each bounded by its deadline): jobs, breaches, and
+    /// every due row claimed and attempted once. Tests and benchmarks drive the dispatcher with it.
     public func pass() async throws {
         let now = time.now()
-        // Once a day: residents' phones and photos older than a year are removed, as the privacy notice says.
-        if await housekeeping.due(at: now) {
-            let cleared = try await database.purgePersonalData(createdBefore: now.addingTimeInterval(-AppDatabase.personalDataRetention))
-            if cleared > 0 { logger.info("removed phones and photos older than a year", metadata: ["reports": "\(cleared)"]) }
-        }
-        for breach in try await database.advanceEscalations(at: now) {
-            logger.warning("10-minute promise broken", metadata: ["report": "\(breach.number)"])
-            metrics.breached()
-        }
-        let due = try await database.dueDeliveries(at: now)
-        metrics.outboxAge(due.map { now.timeIntervalSince($0.entry.dueAt) }.max() ?? 0)
-        guard !due.isEmpty, let community = try await database.community() else { return }
-
-        // Group robot messages so that a robot at its limit gets one folded message, not a backlog.
-        var batches: [[Delivery]] = []
-        var byRobot: [String: [Delivery]] = [:]
-        for delivery in due {
-            let channel = delivery.responder.channels[safe: delivery.entry.channel]
-            if let channel, RobotLimiter.limits[channel.kind] != nil, let url = channel.address {
-                byRobot[url, default: []].append(delivery)
-            } else {
-                batches.append([delivery])
-            }
-        }
-        for (url, deliveries) in byRobot {
-            let kind = deliveries[0].entry.channelKind
-            let room = await robots.available(robot: url, kind: kind, now: now)
-            if room >= deliveries.count {
-                batches += deliveries.map { [$0] }
-            } else if room >= 1 {
-                batches += deliveries.prefix(room - 1).map { [$0] }
-                batches.append(Array(deliveries.dropFirst(room - 1)))
-            } else {
-                // No room: try again as soon as the robot's window frees, well within the next step.
-                let retry = await robots.nextRoom(robot: url, kind: kind, now: now) ?? now.addingTimeInterval(1)
-                for delivery in deliveries {
-                    try await database.postpone(outboxID: delivery.entry.id!, until: retry, reason: "\(kind) robot at its rate limit")
-                }
-            }
-        }
-
-        // Concurrently: a dead channel never holds up another responder's delivery.
-        await withTaskGroup(of: Void.self) { group in
-            for batch in batches {
-                group.addTask { await self.deliver(batch, community: community, now: now) }
-            }
+        try await prepare(at: now)
+        guard let community = try await database.community() else { return }
+        let due = try await database.claimDue(at: now, limit: settings.batch, lease: settings.lease, claimer: claimer)
+        let messages = await messages(for: due, community: community, now: now)
+        await withDiscardingTaskGroup { group in
+            for message in messages { group.addTask { await self.deliver(message, now: now) } }
         }
     }
 
-    /// Delivers one message (or one folded message for several rows of the same robot) and records the outcome.
-    private func deliver(_ batch: [Delivery], community: CommunityInfo, now: Date) async {
-        let first = batch[0]
-        guard let channel = first.responder.channels[safe: first.entry.channel] else {
-            for delivery in batch { try? await database.markFailed(outboxID: delivery.entry.id!, error: "channel no longer configured", retryAt: nil, at: now) }
-            return
+    /// Once-per-deployment jobs when due, then breaches.
+    private func prepare(at now: Date) async throws {
+        try await runJobs(at: now)
+        for breach in try await database.recordBreaches(at: now) {
+            logger.warning("promise broken", metadata: ["report": "\(breach.number)"])
+            metrics.breached()
         }
-        let notifications = batch.map { notification(for: $0, community: community) }
-        var message = notifications[0]
-        if notifications.count > 1 {
-            message.description = "另有 \(notifications.count - 1) 条待办：" + notifications.dropFirst().map { "\($0.reportNumber) \($0.pointName) \($0.categoryLabel)" }.joined(separator: "；")
+    }
+
+    /// When the loop should look again: the next row or promise due, a job check, or the idle tick.
+    private func nextWake(after now: Date) async -> Date {
+        let row = (try? await database.nextDue()) ?? nil
+        let breach = (try? await database.nextBreachDue()) ?? nil
+        let job = state.withLock { $0.nextJobCheck }
+        return [row, breach, job, now.addingTimeInterval(settings.idle)].compactMap { $0 }.min() ?? now.addingTimeInterval(settings.idle)
+    }
+
+    // MARK: Time
+
+    /// Sleeps until the wall clock reaches `date`, in slices of at most `tick` on the monotonic clock, returning early
+    /// when woken or when the wall clock is stepped (so the loop moves the schedule at once).
+    private func sleep(until date: Date) async {
+        let start = (wall: time.now(), uptime: time.uptime())
+        while !Task.isCancelled {
+            let left = date.timeIntervalSince(time.now())
+            if left <= 0 { return }
+            let slice = min(left, settings.tick.seconds)
+            if await sleepOrWake(for: .milliseconds(Int64((slice * 1000).rounded(.up)))) { return }
+            let drift = time.now().timeIntervalSince(start.wall) - (time.uptime() - start.uptime).seconds
+            if abs(drift) > ClockWatch.threshold { return }
         }
+    }
+
+    /// True when woken by a signal, false when the time ran out.
+    private func sleepOrWake(for duration: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try? await self.time.sleep(for: duration)
+                return false
+            }
+            group.addTask {
+                await self.signal.wait()
+                return true
+            }
+            let woken = await group.next() ?? false
+            group.cancelAll()
+            // The waiter cannot be cancelled: release it (at worst the next wait returns at once, one extra pass).
+            if !woken { await signal.signal() }
+            await group.waitForAll()
+            return woken
+        }
+    }
+
+    /// Moves the pending schedule with a step of the wall clock, so every step keeps its real-time distance: a step
+    /// forward does not fire ten minutes of steps (and a false breach) at once, a step back does not hold them an hour.
+    private func noticeClockStep(at now: Date) async {
+        let uptime = time.uptime()
+        guard let step = state.withLock({ $0.watch.check(wall: now, uptime: uptime) }) else { return }
+        logger.warning("the wall clock was stepped; moving the schedule with it", metadata: ["seconds": "\(Int(step.rounded()))"])
+        do {
+            try await database.shiftSchedule(by: step, detectedAt: now)
+            state.withLock { $0.nextJobCheck = nil }
+        } catch {
+            logger.error("cannot move the schedule after a clock step", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: Jobs
+
+    /// The daily jobs, under a lease in the database so one process runs each, each marked done only when it succeeded.
+    private func runJobs(at now: Date) async throws {
+        let check = state.withLock { $0.nextJobCheck }
+        if let check, check > now { return }
+        state.withLock { $0.nextJobCheck = now.addingTimeInterval(60) }
+        // Residents' phones and photos older than a year are removed, as the privacy notice says.
+        try await job("purge", at: now, isDue: { last in last.map { now.timeIntervalSince($0) >= 86400 || $0 > now } ?? true }) {
+            let cleared = try await self.database.purgePersonalData(createdBefore: now.addingTimeInterval(-AppDatabase.personalDataRetention), at: now)
+            if cleared > 0 { self.logger.info("removed phones and photos older than a year", metadata: ["reports": "\(cleared)"]) }
+        }
+        // Once a day at the policy's time: what nobody took, to the secretary, instead of repeats for weeks.
+        let minute = (try await database.community())?.policy.digestMinute ?? EscalationPolicy.defaultDigestMinute
+        let today = ShanghaiTime.dayStamp(now)
+        let (_, nowMinute) = ShanghaiTime.weekdayAndMinute(now)
+        guard nowMinute >= minute else { return }
+        try await job("digest", at: now, isDue: { last in last.map { ShanghaiTime.dayStamp($0) != today } ?? true }) {
+            let planned = try await self.database.planDigest(at: now)
+            if planned > 0 { self.logger.info("daily digest of untaken reports planned", metadata: ["messages": "\(planned)"]) }
+        }
+    }
+
+    private func job(
+        _ name: String, at now: Date, isDue: @escaping @Sendable (Date?) -> Bool, _ work: @Sendable () async throws -> Void
+    ) async throws {
+        guard try await database.beginJob(name, holder: claimer, at: now, lease: 600, isDue: isDue) else { return }
+        do {
+            try await work()
+            try await database.finishJob(name, holder: claimer, at: now)
+        } catch {
+            try? await database.releaseJob(name, holder: claimer)
+            throw error
+        }
+    }
+
+    // MARK: Messages
+
+    /// One message to send: one row, or several rows of one robot folded together.
+    struct Message: Sendable {
+        var rows: [Delivery]
+        var notifications: [Notification]
+    }
+
+    /// Turns claimed rows into messages. Robots near their rate limit get folded messages naming every row; rows no
+    /// message can carry now are handed back for the robot's next window.
+    private func messages(for due: [Delivery], community: CommunityInfo, now: Date) async -> [Message] {
+        metrics.outboxAge(due.map { now.timeIntervalSince($0.entry.dueAt) }.max() ?? 0)
+        var messages: [Message] = []
+        var byRobot: [String: [Delivery]] = [:]
+        var robotOrder: [String] = []
+        for delivery in due {
+            if let limit = RobotLimiter.limits[delivery.channel.kind], limit.count > 0, let url = delivery.channel.address {
+                if byRobot[url] == nil { robotOrder.append(url) }
+                byRobot[url, default: []].append(delivery)
+            } else {
+                messages.append(Message(rows: [delivery], notifications: [notification(for: delivery, community: community)]))
+            }
+        }
+        for url in robotOrder {
+            let rows = byRobot[url] ?? []
+            let kind = rows[0].channel.kind
+            guard let limit = RobotLimiter.limits[kind] else { continue }
+            let notifications = rows.map { notification(for: $0, community: community) }
+            let room = await robots.available(robot: url, kind: kind, now: now)
+            let plan = Folding.plan(
+                lineBytes: notifications.map { $0.line(now: now).utf8.count }, headerBytes: Self.foldHeader(count: rows.count).utf8.count + 200,
+                room: room, limit: limit.textBytes)
+            for indices in plan.messages {
+                await robots.record(robot: url, at: now)
+                messages.append(Message(rows: indices.map { rows[$0] }, notifications: indices.map { notifications[$0] }))
+            }
+            if !plan.waiting.isEmpty {
+                let retry = await robots.nextRoom(robot: url, kind: kind, now: now) ?? now.addingTimeInterval(limit.window)
+                for index in plan.waiting {
+                    guard let id = rows[index].entry.id else { continue }
+                    try? await database.postpone(outboxID: id, claimer: claimer, until: retry, reason: "\(kind) robot at its rate limit")
+                }
+            }
+        }
+        return messages
+    }
+
+    static func foldHeader(count: Int) -> String { "【待处理汇总】共 \(count) 件，逐条如下：" }
+
+    /// Delivers one message and records the outcome of each row it carries.
+    private func deliver(_ message: Message, now: Date) async {
+        let first = message.rows[0]
+        let channel = first.channel
+        let text: String
+        if message.notifications.count == 1 {
+            text = message.notifications[0].text(now: now)
+        } else {
+            text = ([Self.foldHeader(count: message.notifications.count)] + message.notifications.map { $0.line(now: now) }
+                + ["详情与接单：whistle inbox"]).joined(separator: "\n")
+        }
+        var mentions: [String] = []
+        for phone in message.rows.compactMap(\.responder.phone) where !mentions.contains(phone) { mentions.append(phone) }
         let outcome: ChannelOutcome
         do {
-            if let request = try Channels.request(for: channel, message, idempotencyKey: first.entry.idemKey, now: now) {
-                let answer = try await transport.send(request, timeout: settings.requestTimeout)
+            if let request = try Channels.request(
+                for: channel, message.notifications[0], text: text, mentions: mentions, idempotencyKey: first.entry.idemKey, now: now)
+            {
+                let transport = self.transport
+                let timeout = settings.requestTimeout
+                let answer = try await withDeadline(timeout) { try await transport.send(request, timeout: timeout) }
                 outcome = Channels.outcome(for: channel, status: answer.status, headers: answer.headers, body: answer.body, now: time.now())
             } else {
                 // The log channel: the number, point and category, never the resident's phone.
+                let note = message.notifications[0]
                 logger.notice(
-                    "\(first.entry.event) step \(first.entry.step) → \(first.responder.id)",
-                    metadata: ["report": "\(message.reportNumber)", "point": "\(message.pointName)", "category": "\(message.categoryLabel)"])
+                    "\(note.event.rawValue) step \(first.entry.step) → \(first.responder.id)",
+                    metadata: ["report": "\(note.reportNumber)", "point": "\(note.pointName)", "category": "\(note.categoryLabel)"])
                 outcome = .delivered
             }
         } catch {
             outcome = .retry(after: nil, reason: "\(channel.kind): \(error)")
         }
-        if let url = channel.address, RobotLimiter.limits[channel.kind] != nil { await robots.record(robot: url, at: now) }
         let finished = time.now()
-        for delivery in batch {
+        for delivery in message.rows {
             await record(outcome, for: delivery, at: finished)
         }
     }
@@ -170,6 +318,7 @@ public final class Dispatcher: Service, Sendable {
     private func record(_ outcome: ChannelOutcome, for delivery: Delivery, at now: Date) async {
         let entry = delivery.entry
         guard let id = entry.id else { return }
+        let number = delivery.report?.number ?? "digest"
         switch outcome {
         case .delivered: metrics.delivery(channel: entry.channelKind, outcome: "delivered")
         case .retry: metrics.delivery(channel: entry.channelKind, outcome: "retry")
@@ -180,19 +329,21 @@ public final class Dispatcher: Service, Sendable {
             case .delivered:
                 let late = now.timeIntervalSince(entry.dueAt) > settings.lateAfter
                 if late {
-                    logger.warning("step delivered late", metadata: ["report": "\(delivery.report.number)", "step": "\(entry.step)", "late_s": "\(Int(now.timeIntervalSince(entry.dueAt)))"])
+                    logger.warning("step delivered late", metadata: ["report": "\(number)", "step": "\(entry.step)", "late_s": "\(Int(now.timeIntervalSince(entry.dueAt)))"])
                 }
                 try await database.markDelivered(outboxID: id, at: now, late: late)
             case .retry(let after, let reason):
                 if now.timeIntervalSince(entry.dueAt) >= settings.giveUpAfter {
-                    logger.error("delivery given up", metadata: ["report": "\(delivery.report.number)", "responder": "\(entry.responderID)", "error": "\(reason)"])
-                    try await database.markFailed(outboxID: id, error: reason, retryAt: nil, at: now)
+                    logger.error("delivery given up", metadata: ["report": "\(number)", "responder": "\(entry.responderID)", "error": "\(reason)"])
+                    try await database.markFailed(outboxID: id, claimer: claimer, error: reason, retryAt: nil, at: now)
                 } else {
-                    try await database.markFailed(outboxID: id, error: reason, retryAt: now.addingTimeInterval(Self.backoff(attempt: entry.attempts, retryAfter: after)), at: now)
+                    try await database.markFailed(
+                        outboxID: id, claimer: claimer, error: reason, retryAt: now.addingTimeInterval(Self.backoff(attempt: entry.attempts, retryAfter: after)),
+                        at: now)
                 }
             case .fail(let reason):
-                logger.error("delivery failed", metadata: ["report": "\(delivery.report.number)", "responder": "\(entry.responderID)", "error": "\(reason)"])
-                try await database.markFailed(outboxID: id, error: reason, retryAt: nil, at: now)
+                logger.error("delivery failed", metadata: ["report": "\(number)", "responder": "\(entry.responderID)", "error": "\(reason)"])
+                try await database.markFailed(outboxID: id, claimer: claimer, error: reason, retryAt: nil, at: now)
             }
         } catch {
             logger.error("cannot record delivery outcome", metadata: ["error": "\(error)"])
@@ -207,36 +358,22 @@ public final class Dispatcher: Service, Sendable {
     }
 
     private func notification(for delivery: Delivery, community: CommunityInfo) -> Notification {
-        let report = delivery.report
+        let base = community.baseURL
+        guard let report = delivery.report, let point = delivery.point else {
+            return Notification(
+                event: delivery.entry.event, step: delivery.entry.step, responderID: delivery.responder.id, responderPhone: delivery.responder.phone,
+                community: community.name, reportNumber: "", status: .open, pointID: "", pointName: "", pointKind: .station, category: "",
+                categoryLabel: "", description: "", createdAt: delivery.entry.dueAt, window: nil, untaken: delivery.untaken,
+                link: base + "/api/v1/reports?status=open")
+        }
         return Notification(
             event: delivery.entry.event, step: delivery.entry.step, responderID: delivery.responder.id, responderPhone: delivery.responder.phone,
-            reportNumber: report.number, status: report.status, pointID: delivery.point.id, pointName: delivery.point.name,
-            pointKind: delivery.point.kind, category: report.category,
+            community: community.name, reportNumber: report.number, status: report.status, pointID: point.id, pointName: point.name,
+            pointKind: point.kind, category: report.category,
             categoryLabel: community.categories.first { $0.id == report.category }?.label ?? report.category,
             description: report.description, createdAt: report.createdAt,
-            deadlineAt: report.createdAt.addingTimeInterval(TimeInterval(delivery.promiseSeconds)),
-            link: community.baseURL + "/api/v1/reports/" + report.number)
-    }
-}
-
-/// Remembers when the daily housekeeping last ran.
-actor Housekeeping {
-    private var last: Date?
-
-    func due(at now: Date) -> Bool {
-        if let last, now.timeIntervalSince(last) < 86400 { return false }
-        last = now
-        return true
-    }
-}
-
-extension Channel {
-    /// The robot's address, which identifies it for rate limits.
-    var address: String? {
-        switch self {
-        case .webhook(let url, _), .wecom(let url), .dingtalk(let url, _), .feishu(let url, _): url
-        case .log: nil
-        }
+            window: NotificationWindow.of(stage: delivery.entry.stage, report: report, policy: delivery.policy),
+            link: base + "/api/v1/reports/" + report.number)
     }
 }
 

@@ -4,11 +4,12 @@ import WhistleStore
 
 /// What one message says, before a channel shapes it. Never carries the resident's phone.
 public struct Notification: Sendable {
-    public var event: String
+    public var event: NotifyEvent
     public var step: Int
     public var responderID: String
     /// The responder's own mobile, for @-mentions in group robots.
     public var responderPhone: String?
+    public var community: String
     public var reportNumber: String
     public var status: ReportStatus
     public var pointID: String
@@ -18,19 +19,25 @@ public struct Notification: Sendable {
     public var categoryLabel: String
     public var description: String
     public var createdAt: Date
-    public var deadlineAt: Date
+    /// The clock this message is about (the promise, the department's window, the time to resolve); nil for a digest.
+    public var window: NotificationWindow?
+    /// For a digest: the reports nobody took.
+    public var untaken: UntakenList?
     /// Where a responder can look at the report.
     public var link: String
 
+    public var deadlineAt: Date { window?.deadline ?? createdAt }
+
     public init(
-        event: String, step: Int, responderID: String, responderPhone: String?, reportNumber: String, status: ReportStatus, pointID: String,
-        pointName: String, pointKind: PointKind, category: String, categoryLabel: String, description: String, createdAt: Date,
-        deadlineAt: Date, link: String
+        event: NotifyEvent, step: Int, responderID: String, responderPhone: String?, community: String = "", reportNumber: String,
+        status: ReportStatus, pointID: String, pointName: String, pointKind: PointKind, category: String, categoryLabel: String,
+        description: String, createdAt: Date, window: NotificationWindow?, untaken: UntakenList? = nil, link: String
     ) {
         self.event = event
         self.step = step
         self.responderID = responderID
         self.responderPhone = responderPhone
+        self.community = community
         self.reportNumber = reportNumber
         self.status = status
         self.pointID = pointID
@@ -40,35 +47,96 @@ public struct Notification: Sendable {
         self.categoryLabel = categoryLabel
         self.description = description
         self.createdAt = createdAt
-        self.deadlineAt = deadlineAt
+        self.window = window
+        self.untaken = untaken
         self.link = link
     }
 
-    /// The plain-text message group robots post: point, category, description, time left, how to take it.
+    /// The plain-text message group robots post: point, category, description, the window it is about, what to do.
     public func text(now: Date) -> String {
-        let title: String
-        switch event {
-        case "report.breach": title = "【超时未接单】"
-        case "report.whistle": title = "【吹哨 · 请报到】"
-        case "report.remind": title = "【待办结提醒】"
-        default: title = "【群众吹哨】"
-        }
-        let left = deadlineAt.timeIntervalSince(now)
-        let clock =
-            left > 0
-            ? "10分钟承诺还剩 \(Int((left / 60).rounded(.up))) 分钟"
-            : "已超时 \(Int((-left / 60).rounded(.up))) 分钟"
-        // The description is the resident's text: one paragraph, bounded, control characters dropped.
-        let cleaned = String(description.unicodeScalars.filter { $0 == "\n" || !$0.properties.generalCategory.isControl }
-            .map(Character.init)).replacingOccurrences(of: "\n", with: " ")
-        let body = cleaned.count > 200 ? String(cleaned.prefix(200)) + "…" : cleaned
+        if event == .digest { return digestText() }
         return """
             \(title)\(pointName) · \(categoryLabel)
-            \(body)
-            单号 \(reportNumber) · \(clock)
-            接单：whistle ack \(reportNumber)
+            \(Self.excerpt(description, graphemes: 200))
+            单号 \(reportNumber) · \(clause(now: now))
+            \(action)
             \(link)
             """
+    }
+
+    /// One line for a folded message: number, place, what, and the clock.
+    public func line(now: Date) -> String {
+        "\(title)\(reportNumber) \(pointName) · \(categoryLabel) · \(clause(now: now))"
+    }
+
+    var title: String {
+        switch (event, window?.kind) {
+        case (.breach, .reportIn): "【部门超时未报到】"
+        case (.breach, _): "【超时未接单】"
+        case (.whistle, _): "【吹哨 · 请报到】"
+        case (.remind, _): "【待办结提醒】"
+        case (.digest, _): "【每日未接单汇总】"
+        case (.notify, _): "【群众吹哨】"
+        }
+    }
+
+    /// What to do next, as the CLI says it.
+    var action: String {
+        switch window?.kind {
+        case .reportIn: "报到：whistle ack \(reportNumber)"
+        case .resolve: "办结：whistle resolve \(reportNumber) --note …"
+        case .promise, nil: "接单：whistle ack \(reportNumber)"
+        }
+    }
+
+    /// The window this message is about, in its own words: a department whistled hours after the report is told about
+    /// its own window, not the resident's promise; a reminder speaks of resolving, not of taking.
+    func clause(now: Date) -> String {
+        guard let window else { return "" }
+        let left = window.deadline.timeIntervalSince(now)
+        let length = Self.span(TimeInterval(window.seconds))
+        switch window.kind {
+        case .promise:
+            return left > 0 ? "\(length)承诺还剩 \(Self.span(left))" : "\(length)承诺已超时 \(Self.span(-left))"
+        case .reportIn:
+            return left > 0 ? "请在 \(Self.span(left))内报到" : "报到已超时 \(Self.span(-left))"
+        case .resolve:
+            return left > 0 ? "办结期限还剩 \(Self.span(left))" : "已接单超过 \(length)，请尽快办结"
+        }
+    }
+
+    func digestText() -> String {
+        guard let untaken else { return title }
+        var lines = ["\(title)\(community) 共 \(untaken.count) 件超时无人接单："]
+        lines += untaken.oldest.map { "\($0.number) \($0.pointName) · \($0.category) · \(ShanghaiTime.display($0.createdAt))" }
+        if untaken.count > untaken.oldest.count { lines.append("……另有 \(untaken.count - untaken.oldest.count) 件") }
+        lines.append(link)
+        return lines.joined(separator: "\n")
+    }
+
+    /// `7 分钟`, `3 小时`, `2 天`: whole units, rounded up below an hour so "1 minute left" never reads "0".
+    static func span(_ seconds: TimeInterval) -> String {
+        if seconds < 5400 { return "\(max(1, Int((seconds / 60).rounded(.up)))) 分钟" }
+        if seconds < 2 * 86400 { return "\(Int((seconds / 3600).rounded())) 小时" }
+        return "\(Int((seconds / 86400).rounded())) 天"
+    }
+
+    /// The resident's text as one bounded paragraph: control and format characters dropped, at most `graphemes`
+    /// characters and as many bytes as those would take without stacked combining marks.
+    static func excerpt(_ text: String, graphemes: Int) -> String {
+        let cleaned = String(String.UnicodeScalarView(text.unicodeScalars.lazy.filter { $0 == "\n" || !$0.properties.generalCategory.isControl }))
+            .replacingOccurrences(of: "\n", with: " ")
+        var out = ""
+        var scalars = 0
+        var count = 0
+        for character in cleaned {
+            let width = character.unicodeScalars.count
+            guard count < graphemes, scalars + width <= graphemes * 2 else { return out + "…" }
+            out.append(character)
+            scalars += width
+            count += 1
+        }
+        return out
     }
 }
 

@@ -1,17 +1,19 @@
 import Foundation
 
 /// Sliding-window limits of the chat robots: WeCom and DingTalk take 20 messages a minute per robot,
-/// Feishu 5 a second. A robot at its limit gets one folded message instead of many.
+/// Feishu 5 a second. A robot near its limit gets folded messages that list every report, never a cut one.
 actor RobotLimiter {
     struct Limit: Sendable {
         var count: Int
         var window: TimeInterval
+        /// The longest text the platform takes, in UTF-8 bytes (WeCom's text message: 2048).
+        var textBytes: Int
     }
 
     static let limits: [String: Limit] = [
-        "wecom": Limit(count: 20, window: 60),
-        "dingtalk": Limit(count: 20, window: 60),
-        "feishu": Limit(count: 5, window: 1),
+        "wecom": Limit(count: 20, window: 60, textBytes: 2048),
+        "dingtalk": Limit(count: 20, window: 60, textBytes: 4000),
+        "feishu": Limit(count: 5, window: 1, textBytes: 4000),
     ]
 
     private var sent: [String: [Date]] = [:]

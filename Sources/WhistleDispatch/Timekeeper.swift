@@ -1,20 +1,36 @@
 import Foundation
+import Synchronization
 
-/// Wall time and sleeping for the dispatcher, from one injected `Clock`.
-///
-/// Steps are stored as dates, but sleeping goes through the clock, so a test's `TestClock`
-/// moves both: a 10-minute timeline runs in microseconds.
+/// The dispatcher's two clocks, injected: the wall clock (reports are stamped with it, steps are stored in it) and
+/// a monotonic clock to sleep on and to notice when the wall clock is stepped.
 public protocol Timekeeper: Sendable {
+    /// Wall time; NTP or an operator may step it.
     func now() -> Date
-    /// Sleeps until `date` (returns at once if it has passed); throws `CancellationError` when cancelled.
-    func sleep(until date: Date) async throws
+    /// Monotonic time since an arbitrary start; never steps.
+    func uptime() -> Duration
+    /// Sleeps on the monotonic clock; throws `CancellationError` when cancelled.
+    func sleep(for duration: Duration) async throws
 }
 
-/// A `Timekeeper` over any `Clock<Duration>`: wall time is `epoch` plus the time the clock has advanced.
+/// Real time: `Date()` for the wall, `ContinuousClock` for sleeping and uptime.
+public struct SystemTimekeeper: Timekeeper {
+    let clock = ContinuousClock()
+    let start: ContinuousClock.Instant
+
+    public init() { start = clock.now }
+
+    public func now() -> Date { Date() }
+    public func uptime() -> Duration { start.duration(to: clock.now) }
+    public func sleep(for duration: Duration) async throws { try await clock.sleep(for: duration) }
+}
+
+/// A `Timekeeper` over any `Clock<Duration>` (a test's `TestClock`): the wall is `epoch` plus the time the clock has
+/// advanced, plus any step made with `step(by:)`, which moves the wall as NTP would without moving the clock.
 public struct ClockTimekeeper<C: Clock>: Timekeeper where C.Duration == Duration {
     let clock: C
     let start: C.Instant
     let epoch: Date
+    private let offset = Steps()
 
     public init(clock: C, epoch: Date = Date()) {
         self.clock = clock
@@ -23,21 +39,47 @@ public struct ClockTimekeeper<C: Clock>: Timekeeper where C.Duration == Duration
     }
 
     public func now() -> Date {
-        let elapsed = start.duration(to: clock.now)
-        return epoch.addingTimeInterval(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        epoch.addingTimeInterval(uptime().seconds + offset.total)
     }
 
-    public func sleep(until date: Date) async throws {
-        let seconds = date.timeIntervalSince(now())
-        guard seconds > 0 else {
-            try Task.checkCancellation()
-            return
-        }
-        try await clock.sleep(until: clock.now.advanced(by: .milliseconds(Int64((seconds * 1000).rounded(.up)))), tolerance: nil)
+    public func uptime() -> Duration { start.duration(to: clock.now) }
+
+    public func sleep(for duration: Duration) async throws {
+        try await clock.sleep(for: duration)
+    }
+
+    /// Steps the wall clock by `seconds` (negative: back), as an NTP correction or an operator would.
+    public func step(by seconds: TimeInterval) {
+        offset.add(seconds)
+    }
+
+    private final class Steps: Sendable {
+        private let value = Mutex<TimeInterval>(0)
+        var total: TimeInterval { value.withLock { $0 } }
+        func add(_ seconds: TimeInterval) { value.withLock { $0 += seconds } }
     }
 }
 
-extension ClockTimekeeper where C == ContinuousClock {
-    /// Real time.
-    public static var system: ClockTimekeeper<ContinuousClock> { ClockTimekeeper(clock: ContinuousClock()) }
+extension Duration {
+    /// Seconds as a floating-point number.
+    var seconds: TimeInterval {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
+
+/// Notices wall-clock steps: between two readings the wall should move as far as the monotonic clock did.
+struct ClockWatch {
+    /// Smaller differences are scheduling noise, not a step.
+    static let threshold: TimeInterval = 2
+    private var last: (wall: Date, uptime: Duration)?
+
+    /// The step (wall minus expected) since the last reading, if larger than the threshold.
+    mutating func check(wall: Date, uptime: Duration) -> TimeInterval? {
+        defer { last = (wall, uptime) }
+        guard let last else { return nil }
+        let expected = (uptime - last.uptime).seconds
+        let moved = wall.timeIntervalSince(last.wall)
+        let step = moved - expected
+        return abs(step) > Self.threshold ? step : nil
+    }
 }

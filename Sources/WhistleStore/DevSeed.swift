@@ -25,8 +25,8 @@ extension AppDatabase {
                 sql: """
                     INSERT INTO report (number, point_id, category, description, status, policy_id, created_at, ack_at, ack_by,
                         resolved_at, resolved_by, breached_at, rating, status_key_hash, whistled_to, whistled_at, reported_in_at,
-                        local_day, promise_seconds, ack_seconds, resolve_seconds)
-                    VALUES (?, ?, ?, '合成记录', ?, ?, ?, ?, ?, ?, ?, ?, ?, 'seed', ?, ?, ?, ?, ?, ?, ?)
+                        local_day, promise_seconds, ack_seconds, resolve_seconds, promise_due_at)
+                    VALUES (?, ?, ?, '合成记录', ?, ?, ?, ?, ?, ?, ?, ?, ?, 'seed', ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             var sequence: [Int: Int] = [:]
             var inserted = 0
@@ -86,7 +86,7 @@ extension AppDatabase {
                     number, point.id, category, status, community.policyID, created, acked, ackSeconds == nil ? nil : worker,
                     resolvedAt, resolvedAt == nil ? nil : worker, breached ? created.addingTimeInterval(Double(promise)) : nil,
                     rating.map { min(10, $0) }, whistledTo, whistledAt, reportedIn, day, promise, ackSeconds,
-                    resolvedAt == nil ? nil : resolveSeconds,
+                    resolvedAt == nil ? nil : resolveSeconds, status == "open" ? created.addingTimeInterval(Double(promise)) : nil,
                 ])
                 inserted += 1
             }

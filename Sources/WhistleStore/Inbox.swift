@@ -149,6 +149,9 @@ extension AppDatabase {
             try db.execute(sql: "UPDATE report SET resolve_seconds = NULL WHERE id = ?", arguments: [report.id])
             var event = Event(reportID: report.id, at: now, kind: "reopened", actor: responderID, detail: ["note": note])
             try event.insert(db)
+            // The fix did not hold: whoever holds it now is reminded again if it stays unresolved.
+            let round = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE report_id = ? AND kind = 'reopened'", arguments: [report.id]) ?? 1
+            try Self.planReminders(report: report, taker: report.ackBy ?? responderID, round: round, at: now, db)
             return report
         }
     }

@@ -198,6 +198,68 @@ enum Migrations {
                         WHERE whistled_at IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v7 dispatcher claims, bounded repeats, digests") { db in
+            // The dispatcher's pass must cost what is due, not what is stored: the breach scan reads a partial index of
+            // open, unbreached reports by deadline instead of joining every open report to its policy, and the outbox is
+            // rebuilt with what a claim needs (holder, priority, the channel's identity) and room for digest rows, which
+            // belong to no single report.
+            try db.execute(
+                sql: """
+                    ALTER TABLE report ADD COLUMN promise_due_at DATETIME;
+                    UPDATE report SET promise_due_at = strftime('%Y-%m-%d %H:%M:%f', created_at, '+' || promise_seconds || ' seconds')
+                        WHERE status = 'open';
+                    CREATE INDEX report_breach_due ON report(promise_due_at) WHERE status = 'open' AND breached_at IS NULL;
+
+                    CREATE TABLE outbox_v7 (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        report_id INTEGER REFERENCES report(id),
+                        responder_id TEXT NOT NULL REFERENCES responder(id),
+                        channel INTEGER NOT NULL,
+                        channel_kind TEXT NOT NULL,
+                        channel_ref TEXT NOT NULL,
+                        event TEXT NOT NULL,
+                        step INTEGER NOT NULL,
+                        stage TEXT NOT NULL CHECK (stage IN ('promise','whistle','resolve','digest')),
+                        priority INTEGER NOT NULL,
+                        due_at DATETIME NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_try_at DATETIME NOT NULL,
+                        claimed_by TEXT,
+                        delivered_at DATETIME,
+                        cancelled_at DATETIME,
+                        failed_at DATETIME,
+                        last_error TEXT,
+                        idem_key TEXT NOT NULL UNIQUE
+                    );
+                    INSERT INTO outbox_v7 (id, report_id, responder_id, channel, channel_kind, channel_ref, event, step, stage, priority,
+                        due_at, attempts, next_try_at, delivered_at, cancelled_at, failed_at, last_error, idem_key)
+                    SELECT id, report_id, responder_id, channel, channel_kind, channel_kind, event, step, stage,
+                        CASE WHEN idem_key LIKE '%/renotify/%' OR event = 'report.remind' THEN 2
+                             WHEN stage = 'promise' AND event = 'report.notify' THEN 0 ELSE 1 END,
+                        due_at, attempts, next_try_at, delivered_at, cancelled_at, failed_at, last_error, idem_key
+                    FROM outbox;
+                    DROP TABLE outbox;
+                    ALTER TABLE outbox_v7 RENAME TO outbox;
+                    CREATE INDEX outbox_due ON outbox(priority, next_try_at)
+                        WHERE delivered_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL;
+                    CREATE INDEX outbox_report ON outbox(report_id);
+
+                    -- Work that must run once per deployment at a time (housekeeping, digests): who holds it, until when,
+                    -- and when it last finished.
+                    CREATE TABLE job (
+                        name TEXT PRIMARY KEY,
+                        holder TEXT,
+                        lease_until DATETIME,
+                        done_at DATETIME
+                    );
+                    -- Wall-clock steps already applied to the schedule, so two processes on one clock shift it once.
+                    CREATE TABLE clock_step (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at DATETIME NOT NULL,
+                        seconds DOUBLE NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -2,98 +2,206 @@ import Foundation
 import GRDB
 import WhistleCore
 
-/// An outbox row with what a channel needs to write its message.
+/// A claimed outbox row with what a channel needs to write its message.
 public struct Delivery: Sendable {
     public var entry: OutboxEntry
-    public var report: Report
-    public var point: Point
+    /// Nil for a digest.
+    public var report: Report?
+    public var point: Point?
     public var responder: Responder
-    /// The promise of the policy the report came in under.
-    public var promiseSeconds: Int64
+    /// The responder's channel the row goes to now (found by its identity, not its position).
+    public var channel: Channel
+    /// The policy the report came in under (the community's for a digest).
+    public var policy: EscalationPolicy
+    /// For a digest: the reports still untaken, as they stand at the claim.
+    public var untaken: UntakenList?
 }
 
+/// Reports past their promise that nobody took, oldest first.
+public struct UntakenList: Sendable, Equatable {
+    public struct Item: Sendable, Equatable {
+        public var number: String
+        public var pointName: String
+        public var category: String
+        public var createdAt: Date
+    }
+
+    public var count: Int
+    public var oldest: [Item]
+}
+
+/// Pending rows: not delivered, cancelled or given up.
+private let pending = "delivered_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL"
+
 extension AppDatabase {
-    /// Pending rows whose time has come, oldest first; rows of reports that no longer need them are cancelled.
-    public func dueDeliveries(at now: Date, limit: Int = 100) async throws -> [Delivery] {
+    /// Claims up to `limit` due rows for `claimer`, the running promise first (see `DeliveryPriority`), and returns
+    /// them ready to send. A claim moves the row's next try a `lease` ahead: if the claimer dies mid-delivery, the row
+    /// falls due again when the lease runs out and another dispatcher sends it, under the same idempotency key.
+    ///
+    /// Rows whose clock has stopped (the report was taken, resolved, handed on) are cancelled here rather than sent.
+    /// Each priority is one range of the `outbox_due` index: a claim costs what is due, not the history.
+    public func claimDue(at now: Date, limit: Int = 100, lease: TimeInterval, claimer: String) async throws -> [Delivery] {
         try await writer.write { db in
-            // An acknowledgement stops the promise clock: later notify steps are cancelled, not sent.
-            // A department reporting in stops its window the same way.
-            try db.execute(
-                sql: """
-                    UPDATE outbox SET cancelled_at = ?1
-                    WHERE delivered_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL
-                      AND ((stage = 'promise' AND report_id IN (SELECT id FROM report WHERE status <> 'open'))
-                        OR (stage = 'whistle' AND report_id IN (
-                              SELECT id FROM report WHERE reported_in_at IS NOT NULL OR status IN ('resolved', 'closed', 'rejected')))
-                        OR (stage = 'resolve' AND report_id IN (SELECT id FROM report WHERE status IN ('resolved', 'closed', 'rejected'))))
-                    """, arguments: [now])
-            let entries = try OutboxEntry.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM outbox
-                    WHERE delivered_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL AND next_try_at <= ?
-                    ORDER BY next_try_at, id LIMIT ?
-                    """, arguments: [now, limit])
-            return try entries.compactMap { entry in
-                guard let report = try Report.fetchOne(db, key: entry.reportID),
-                    let point = try Point.fetchOne(db, key: report.pointID),
-                    let responder = try Responder.fetchOne(db, key: entry.responderID)
-                else { return nil }
-                let promise = try Int64.fetchOne(
-                    db, sql: "SELECT json_extract(json, '$.promiseSeconds') FROM policy WHERE id = ?", arguments: [report.policyID]) ?? 600
-                return Delivery(entry: entry, report: report, point: point, responder: responder, promiseSeconds: promise)
+            var deliveries: [Delivery] = []
+            var policies = PolicyCache()
+            var untaken: UntakenList?
+            let communityPolicy = try Self.community(db)?.policy ?? .standard
+            for priority in DeliveryPriority.all where deliveries.count < limit {
+                let entries = try OutboxEntry.fetchAll(
+                    db,
+                    sql: """
+                        SELECT * FROM outbox INDEXED BY outbox_due
+                        WHERE \(pending) AND priority = ? AND next_try_at <= ?
+                        ORDER BY next_try_at, id LIMIT ?
+                        """, arguments: [priority, now, limit - deliveries.count])
+                for var entry in entries {
+                    guard let id = entry.id else { continue }
+                    let report = try entry.reportID.flatMap { try Report.fetchOne(db, key: $0) }
+                    guard entry.stage.isLive(for: report) else {
+                        try db.execute(sql: "UPDATE outbox SET cancelled_at = ? WHERE id = ?", arguments: [now, id])
+                        continue
+                    }
+                    guard let responder = try Responder.fetchOne(db, key: entry.responderID), responder.active,
+                        let channel = Channel.find(ref: entry.channelRef, index: entry.channel, in: responder.channels)
+                    else {
+                        try Self.giveUp(entry, error: "channel no longer configured", at: now, db)
+                        continue
+                    }
+                    entry.nextTryAt = now.addingTimeInterval(lease)
+                    entry.claimedBy = claimer
+                    try db.execute(
+                        sql: "UPDATE outbox SET next_try_at = ?, claimed_by = ? WHERE id = ?", arguments: [entry.nextTryAt, claimer, id])
+                    let point = try report.flatMap { try Point.fetchOne(db, key: $0.pointID) }
+                    let policy = try report.map { try policies.policy($0.policyID, db) } ?? communityPolicy
+                    if entry.stage == .digest, untaken == nil { untaken = try Self.untaken(limit: 30, db) }
+                    deliveries.append(
+                        Delivery(
+                            entry: entry, report: report, point: point, responder: responder, channel: channel, policy: policy,
+                            untaken: entry.stage == .digest ? untaken : nil))
+                }
             }
+            return deliveries
         }
     }
 
-    /// When the next pending row falls due, if any.
+    /// When the next pending row falls due, if any (claimed rows count at their lease's end).
     public func nextDue() async throws -> Date? {
         try await writer.read { db in
-            try Date.fetchOne(
-                db,
-                sql: "SELECT MIN(next_try_at) FROM outbox WHERE delivered_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL")
+            try DeliveryPriority.all.compactMap { priority in
+                try Date.fetchOne(db, sql: "SELECT MIN(next_try_at) FROM outbox INDEXED BY outbox_due WHERE \(pending) AND priority = ?", arguments: [priority])
+            }.min()
         }
     }
 
+    /// Records a delivery. Whoever sent it records it, lease or not: the message went out.
     public func markDelivered(outboxID: Int64, at now: Date, late: Bool = false) async throws {
         try await writer.write { db in
             try db.execute(
-                sql: "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+                sql: "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL, claimed_by = NULL WHERE id = ? AND delivered_at IS NULL",
                 arguments: [now, outboxID])
-            if let entry = try OutboxEntry.fetchOne(db, key: outboxID) {
-                var detail = ["responder": entry.responderID, "channel": entry.channelKind, "step": String(entry.step), "event": entry.event]
-                if late { detail["late"] = "true" }
-                var event = Event(reportID: entry.reportID, at: now, kind: "notified", actor: "system", detail: detail)
-                try event.insert(db)
-            }
+            guard db.changesCount > 0, let entry = try OutboxEntry.fetchOne(db, key: outboxID), let reportID = entry.reportID else { return }
+            var detail = ["responder": entry.responderID, "channel": entry.channelKind, "step": String(entry.step), "event": entry.event.rawValue]
+            if late { detail["late"] = "true" }
+            var event = Event(reportID: reportID, at: now, kind: "notified", actor: "system", detail: detail)
+            try event.insert(db)
         }
     }
 
-    /// Records a failed attempt: retried at `retryAt`, or given up for good when nil.
-    public func markFailed(outboxID: Int64, error: String, retryAt: Date?, at now: Date) async throws {
+    /// Records a failed attempt by `claimer`: retried at `retryAt`, or given up for good when nil. A claimer whose
+    /// lease ran out (someone else holds the row now) records nothing.
+    public func markFailed(outboxID: Int64, claimer: String, error: String, retryAt: Date?, at now: Date) async throws {
         try await writer.write { db in
+            guard let entry = try OutboxEntry.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ? AND claimed_by = ? AND \(pending)", arguments: [outboxID, claimer])
+            else { return }
             if let retryAt {
                 try db.execute(
-                    sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_try_at = ? WHERE id = ?",
+                    sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_try_at = ?, claimed_by = NULL WHERE id = ?",
                     arguments: [error, retryAt, outboxID])
             } else {
-                try db.execute(
-                    sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ? WHERE id = ?",
-                    arguments: [error, now, outboxID])
-                if let entry = try OutboxEntry.fetchOne(db, key: outboxID) {
-                    var event = Event(
-                        reportID: entry.reportID, at: now, kind: "delivery_failed", actor: "system",
-                        detail: ["responder": entry.responderID, "channel": entry.channelKind, "step": String(entry.step), "error": error])
-                    try event.insert(db)
-                }
+                try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", arguments: [outboxID])
+                try Self.giveUp(entry, error: error, at: now, db)
             }
         }
     }
 
-    /// Moves a pending row to a later try without counting an attempt (a robot at its rate limit).
-    public func postpone(outboxID: Int64, until date: Date, reason: String) async throws {
+    static func giveUp(_ entry: OutboxEntry, error: String, at now: Date, _ db: Database) throws {
+        try db.execute(sql: "UPDATE outbox SET last_error = ?, failed_at = ?, claimed_by = NULL WHERE id = ?", arguments: [error, now, entry.id])
+        guard let reportID = entry.reportID else { return }
+        var event = Event(
+            reportID: reportID, at: now, kind: "delivery_failed", actor: "system",
+            detail: ["responder": entry.responderID, "channel": entry.channelKind, "step": String(entry.step), "error": error])
+        try event.insert(db)
+    }
+
+    /// Hands a claimed row back for a later try without counting an attempt (a robot at its rate limit).
+    public func postpone(outboxID: Int64, claimer: String, until date: Date, reason: String) async throws {
         try await writer.write { db in
-            try db.execute(sql: "UPDATE outbox SET next_try_at = ?, last_error = ? WHERE id = ?", arguments: [date, reason, outboxID])
+            try db.execute(
+                sql: "UPDATE outbox SET next_try_at = ?, last_error = ?, claimed_by = NULL WHERE id = ? AND claimed_by = ? AND \(pending)",
+                arguments: [date, reason, outboxID, claimer])
         }
+    }
+
+    /// Moves the whole pending schedule by `seconds` after the wall clock was stepped by that much, so that every
+    /// step and promise keeps its real-time distance. Returns false when another process on the same clock already
+    /// moved it for this step.
+    @discardableResult
+    public func shiftSchedule(by seconds: TimeInterval, detectedAt now: Date) async throws -> Bool {
+        try await writer.write { db in
+            let seen = try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM clock_step WHERE ABS(seconds - ?) < 2 AND at > ?)",
+                arguments: [seconds, now.addingTimeInterval(-300)]) ?? false
+            guard !seen else { return false }
+            let modifier = String(format: "%+.3f seconds", seconds)
+            try db.execute(
+                sql: """
+                    UPDATE outbox SET next_try_at = strftime('%Y-%m-%d %H:%M:%f', next_try_at, ?1),
+                        due_at = strftime('%Y-%m-%d %H:%M:%f', due_at, ?1)
+                    WHERE \(pending)
+                    """, arguments: [modifier])
+            try db.execute(
+                sql: """
+                    UPDATE report SET promise_due_at = strftime('%Y-%m-%d %H:%M:%f', promise_due_at, ?1)
+                    WHERE status = 'open' AND breached_at IS NULL
+                    """, arguments: [modifier])
+            try db.execute(sql: "INSERT INTO clock_step (at, seconds) VALUES (?, ?)", arguments: [now, seconds])
+            return true
+        }
+    }
+
+    /// Plans today's digest of untaken reports for the secretaries; nothing when every report was taken.
+    @discardableResult
+    public func planDigest(at now: Date) async throws -> Int {
+        try await writer.write { db in
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report WHERE status = 'open' AND breached_at IS NOT NULL") ?? 0
+            guard count > 0 else { return 0 }
+            let roster = try Self.roster(db)
+            let day = ShanghaiTime.dayStamp(now)
+            var planned = 0
+            for responderID in roster.resolve([.secretary], grid: "", at: now).responderIDs {
+                guard let responder = roster.responders[responderID] else { continue }
+                for (index, channel) in responder.channels.enumerated() {
+                    var entry = OutboxEntry(
+                        reportID: nil, responderID: responderID, channel: index, channelKind: channel.kind, channelRef: channel.ref,
+                        event: .digest, step: 0, dueAt: now, idemKey: "digest/\(day)/\(responderID)/\(index)", stage: .digest)
+                    try entry.insert(db, onConflict: Database.ConflictResolution.ignore)
+                    if entry.id != nil { planned += 1 }
+                }
+            }
+            return planned
+        }
+    }
+
+    static func untaken(limit: Int, _ db: Database) throws -> UntakenList {
+        let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report WHERE status = 'open' AND breached_at IS NOT NULL") ?? 0
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT report.number, point.name, report.category, report.created_at FROM report JOIN point ON point.id = report.point_id
+                WHERE report.status = 'open' AND report.breached_at IS NOT NULL ORDER BY report.created_at LIMIT ?
+                """, arguments: [limit])
+        return UntakenList(
+            count: count,
+            oldest: rows.map { UntakenList.Item(number: $0[0], pointName: $0[1], category: $0[2], createdAt: $0[3]) })
     }
 }

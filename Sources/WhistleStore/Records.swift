@@ -76,52 +76,63 @@ public struct Event: Codable, Sendable, Equatable, FetchableRecord, MutablePersi
 public struct OutboxEntry: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "outbox"
     public var id: Int64?
-    public var reportID: Int64
+    /// Nil for a digest, which lists many reports.
+    public var reportID: Int64?
     public var responderID: String
-    /// Index into the responder's channels.
+    /// Index into the responder's channels when planned (part of the idempotency key).
     public var channel: Int
     public var channelKind: String
-    /// `report.notify`, `report.whistle` or `report.breach`.
-    public var event: String
+    /// The channel's identity (kind and a hash of its address): a re-import that reorders or replaces a responder's
+    /// channels cannot send a pending step down another channel.
+    public var channelRef: String
+    public var event: NotifyEvent
     public var step: Int
+    public var stage: OutboxStage
+    /// Lower goes first when more is due than can be sent at once (see `DeliveryPriority`).
+    public var priority: Int
     public var dueAt: Date
     public var attempts: Int
+    /// When the row may next be claimed. A claim moves it a lease ahead, so a claimer that dies mid-delivery
+    /// loses the row when the lease runs out.
     public var nextTryAt: Date
+    /// Who claimed the row last (a dispatcher's random id); only the holder records a failure.
+    public var claimedBy: String?
     public var deliveredAt: Date?
     public var cancelledAt: Date?
     public var failedAt: Date?
     public var lastError: String?
     /// Sent as `X-Whistle-Delivery`, the same on every retry.
     public var idemKey: String
-    /// `promise` (until the first acknowledgement) or `whistle` (until the department reports in).
-    public var stage: String
 
     enum CodingKeys: String, CodingKey {
-        case id, channel, event, step, attempts
+        case id, channel, event, step, attempts, stage, priority
         case reportID = "report_id"
         case responderID = "responder_id"
         case channelKind = "channel_kind"
+        case channelRef = "channel_ref"
         case dueAt = "due_at"
         case nextTryAt = "next_try_at"
+        case claimedBy = "claimed_by"
         case deliveredAt = "delivered_at"
         case cancelledAt = "cancelled_at"
         case failedAt = "failed_at"
         case lastError = "last_error"
         case idemKey = "idem_key"
-        case stage
     }
 
     public init(
-        reportID: Int64, responderID: String, channel: Int, channelKind: String, event: String, step: Int, dueAt: Date, idemKey: String,
-        stage: String = "promise"
+        reportID: Int64?, responderID: String, channel: Int, channelKind: String, channelRef: String, event: NotifyEvent, step: Int,
+        dueAt: Date, idemKey: String, stage: OutboxStage = .promise, priority: Int? = nil
     ) {
         self.stage = stage
         self.reportID = reportID
         self.responderID = responderID
         self.channel = channel
         self.channelKind = channelKind
+        self.channelRef = channelRef
         self.event = event
         self.step = step
+        self.priority = priority ?? DeliveryPriority.of(event: event, stage: stage, repeat: false)
         self.dueAt = dueAt
         self.attempts = 0
         self.nextTryAt = dueAt

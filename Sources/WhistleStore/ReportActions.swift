@@ -51,33 +51,16 @@ extension AppDatabase {
                 }
                 guard report.reportedInAt == nil else { throw StoreError.notAllowed("report \(number): the department already reported in") }
                 report.reportedInAt = now
-                try db.execute(
-                    sql: """
-                        UPDATE outbox SET cancelled_at = ?
-                        WHERE report_id = ? AND stage = 'whistle' AND delivered_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL
-                        """, arguments: [now, report.id])
+                try Self.cancelPending(reportID: report.id, stages: [.whistle], at: now, db)
                 return ([:], "reported_in")
             }
             if report.ackAt == nil {
                 report.ackAt = now
                 report.ackBy = responderID
                 // Taken but not fixed within `resolve_within`: remind whoever took it, then (two hours on) the grid leader.
-                if let view = try Self.view(of: report, db) {
-                    let roster = try Self.roster(db)
-                    let within = TimeInterval(view.policy.resolveWithinSeconds)
-                    _ = try Self.plan(
-                        report: report, gridID: view.point.gridID, targets: [.responder(responderID)], event: "report.remind", step: 0,
-                        key: "remind/0", due: now.addingTimeInterval(within), roster: roster, stage: "resolve", db)
-                    _ = try Self.plan(
-                        report: report, gridID: view.point.gridID, targets: [.gridLeader], event: "report.remind", step: 1,
-                        key: "remind/1", due: now.addingTimeInterval(within + 7200), roster: roster, stage: "resolve", db)
-                }
+                try Self.planReminders(report: report, taker: responderID, round: 0, at: now, db)
             }
-            try db.execute(
-                sql: """
-                    UPDATE outbox SET cancelled_at = ?
-                    WHERE report_id = ? AND stage = 'promise' AND delivered_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL
-                    """, arguments: [now, report.id])
+            try Self.cancelPending(reportID: report.id, stages: [.promise], at: now, db)
             return ([:], nil)
         }
     }
@@ -97,6 +80,8 @@ extension AppDatabase {
             report.whistledTo = departmentID
             report.whistledAt = now
             report.reportedInAt = nil
+            // Whistling again hands the report on: the previous department's window (its breach included) ends here.
+            try Self.cancelPending(reportID: report.id, stages: [.whistle], at: now, db)
             let roster = try Self.roster(db)
             let round = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE report_id = ? AND kind = 'whistled'", arguments: [report.id]) ?? 0
             for (index, step) in view.policy.steps.enumerated() {
@@ -107,14 +92,14 @@ extension AppDatabase {
                     }
                 }
                 _ = try Self.plan(
-                    report: report, gridID: view.point.gridID, targets: targets, event: "report.whistle", step: index,
+                    report: report, gridID: view.point.gridID, targets: targets, event: .whistle, step: index,
                     key: "whistle\(round)/\(index)", due: now.addingTimeInterval(TimeInterval(step.afterSeconds)), roster: roster,
-                    stage: "whistle", db)
+                    stage: .whistle, db)
             }
             _ = try Self.plan(
-                report: report, gridID: view.point.gridID, targets: [.secretary], event: "report.breach", step: view.policy.steps.count,
+                report: report, gridID: view.point.gridID, targets: [.secretary], event: .breach, step: view.policy.steps.count,
                 key: "whistle\(round)/breach", due: now.addingTimeInterval(TimeInterval(view.policy.promiseSeconds)), roster: roster,
-                stage: "whistle", db)
+                stage: .whistle, db)
             return (["to": departmentID, "note": note], nil)
         }
     }
@@ -122,10 +107,8 @@ extension AppDatabase {
     /// Refuses a report as spam or not the community's business; it leaves the SLA figures (and says so there).
     @discardableResult
     public func reject(number: String, by responderID: String, note: String, at now: Date) async throws -> Report {
-        try await transition(number: number, action: .reject, by: responderID, at: now) { _, db in
-            try db.execute(
-                sql: "UPDATE outbox SET cancelled_at = ? WHERE report_id = (SELECT id FROM report WHERE number = ?) AND delivered_at IS NULL AND cancelled_at IS NULL",
-                arguments: [now, number])
+        try await transition(number: number, action: .reject, by: responderID, at: now) { report, db in
+            try Self.cancelPending(reportID: report.id, stages: OutboxStage.allCases, at: now, db)
             return (["note": note], nil)
         }
     }
@@ -133,9 +116,11 @@ extension AppDatabase {
     /// 办结: the problem is fixed. A note says what was done; the resident reads it.
     @discardableResult
     public func resolve(number: String, by responderID: String, note: String, at now: Date) async throws -> Report {
-        try await transition(number: number, action: .resolve, by: responderID, at: now) { report, _ in
+        try await transition(number: number, action: .resolve, by: responderID, at: now) { report, db in
             report.resolvedAt = now
             report.resolvedBy = responderID
+            // Fixed: no department is still asked to report in, nobody is reminded.
+            try Self.cancelPending(reportID: report.id, stages: OutboxStage.allCases, at: now, db)
             return (["note": note], nil)
         }
     }
@@ -186,6 +171,32 @@ extension AppDatabase {
             try event.insert(db)
             return report
         }
+    }
+
+    /// Cancels the report's pending rows of `stages`: their clock stopped in this transaction.
+    static func cancelPending(reportID: Int64?, stages: [OutboxStage], at now: Date, _ db: Database) throws {
+        guard let reportID else { return }
+        let list = stages.map { "'\($0.rawValue)'" }.joined(separator: ",")
+        try db.execute(
+            sql: """
+                UPDATE outbox SET cancelled_at = ?
+                WHERE report_id = ? AND stage IN (\(list)) AND delivered_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL
+                """, arguments: [now, reportID])
+    }
+
+    /// Taken but not fixed within `resolve_within`: remind whoever took it, then (two hours on) the grid leader.
+    /// `round` counts reopenings, so a reopened report is reminded again under new keys.
+    static func planReminders(report: Report, taker: String, round: Int, at now: Date, _ db: Database) throws {
+        guard let view = try Self.view(of: report, db) else { return }
+        let roster = try Self.roster(db)
+        let within = TimeInterval(view.policy.resolveWithinSeconds)
+        let prefix = round == 0 ? "remind" : "remind\(round)"
+        _ = try Self.plan(
+            report: report, gridID: view.point.gridID, targets: [.responder(taker)], event: .remind, step: 0,
+            key: "\(prefix)/0", due: now.addingTimeInterval(within), roster: roster, stage: .resolve, db)
+        _ = try Self.plan(
+            report: report, gridID: view.point.gridID, targets: [.gridLeader], event: .remind, step: 1,
+            key: "\(prefix)/1", due: now.addingTimeInterval(within + 7200), roster: roster, stage: .resolve, db)
     }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {

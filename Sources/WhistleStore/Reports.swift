@@ -72,6 +72,7 @@ extension AppDatabase {
                 number: number, pointID: point.id, category: draft.category, description: draft.description, photoIDs: draft.photoIDs,
                 phone: draft.phone, status: original == nil ? .open : .duplicate, duplicateOf: original?.id,
                 policyID: community.policyID, createdAt: now, statusKeyHash: draft.statusKeyHash)
+            if original == nil { report.promiseDueAt = now.addingTimeInterval(TimeInterval(community.policy.promiseSeconds)) }
             try report.insert(db)
             guard let reportID = report.id else { throw StoreError.notFound("report id") }
             try db.execute(
@@ -92,7 +93,7 @@ extension AppDatabase {
             for (index, step) in community.policy.steps.enumerated() {
                 let due = now.addingTimeInterval(TimeInterval(step.afterSeconds))
                 let planned = try Self.plan(
-                    report: report, gridID: point.gridID, targets: step.notify, event: "report.notify", step: index, key: "notify/\(index)",
+                    report: report, gridID: point.gridID, targets: step.notify, event: .notify, step: index, key: "notify/\(index)",
                     due: due, roster: roster, db)
                 if planned.dutyGap { gaps.append(index) }
                 outbox += planned.entries
@@ -100,7 +101,7 @@ extension AppDatabase {
             // The breach is planned with the steps: if the promise passes unacknowledged, the secretary hears of it
             // even if the dispatcher was down at that moment.
             let breach = try Self.plan(
-                report: report, gridID: point.gridID, targets: [.secretary], event: "report.breach", step: community.policy.steps.count,
+                report: report, gridID: point.gridID, targets: [.secretary], event: .breach, step: community.policy.steps.count,
                 key: "breach", due: now.addingTimeInterval(TimeInterval(community.policy.promiseSeconds)), roster: roster, db)
             outbox += breach.entries
             return CreatedReport(report: report, original: nil, outbox: outbox, dutyGaps: gaps)
@@ -119,8 +120,8 @@ extension AppDatabase {
 
     /// Outbox rows for one step: one per recipient and channel, keyed so that planning twice inserts once.
     static func plan(
-        report: Report, gridID: String, targets: [NotifyTarget], event: String, step: Int, key: String, due: Date, roster: Roster,
-        stage: String = "promise", _ db: Database
+        report: Report, gridID: String, targets: [NotifyTarget], event: NotifyEvent, step: Int, key: String, due: Date, roster: Roster,
+        stage: OutboxStage = .promise, priority: Int? = nil, _ db: Database
     ) throws -> (entries: [OutboxEntry], dutyGap: Bool) {
         guard let reportID = report.id else { return ([], false) }
         let recipients = roster.resolve(targets, grid: gridID, at: due)
@@ -129,9 +130,10 @@ extension AppDatabase {
             guard let responder = roster.responders[responderID] else { continue }
             for (channelIndex, channel) in responder.channels.enumerated() {
                 var entry = OutboxEntry(
-                    reportID: reportID, responderID: responderID, channel: channelIndex, channelKind: channel.kind, event: event,
-                    step: step, dueAt: due, idemKey: "\(report.number)/\(key)/\(responderID)/\(channelIndex)", stage: stage)
-                try entry.insert(db, onConflict: .ignore)
+                    reportID: reportID, responderID: responderID, channel: channelIndex, channelKind: channel.kind, channelRef: channel.ref,
+                    event: event, step: step, dueAt: due, idemKey: "\(report.number)/\(key)/\(responderID)/\(channelIndex)", stage: stage,
+                    priority: priority)
+                try entry.insert(db, onConflict: Database.ConflictResolution.ignore)
                 if entry.id != nil { entries.append(entry) }
             }
         }

@@ -9,7 +9,7 @@ extension AppDatabase {
     /// Removes phones and photos from reports created before `cutoff` (the report, its timeline and figures stay).
     /// Returns how many reports were cleared; photo files are deleted after the commit.
     @discardableResult
-    public func purgePersonalData(createdBefore cutoff: Date) async throws -> Int {
+    public func purgePersonalData(createdBefore cutoff: Date, at now: Date) async throws -> Int {
         let cleared = try await writer.write { db -> [(Int64, [String])] in
             let rows = try Row.fetchAll(
                 db,
@@ -22,7 +22,7 @@ extension AppDatabase {
             }
             for (id, _) in items {
                 try db.execute(sql: "UPDATE report SET phone = NULL, photo_ids = '[]' WHERE id = ?", arguments: [id])
-                var event = Event(reportID: id, at: Date(), kind: "personal_data_removed", actor: "system")
+                var event = Event(reportID: id, at: now, kind: "personal_data_removed", actor: "system")
                 try event.insert(db)
             }
             return items

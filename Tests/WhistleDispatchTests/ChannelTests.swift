@@ -104,9 +104,9 @@ struct ChannelTests {
     @Test("the DingTalk signature: timestamp in ms and the url-encoded base64 HMAC of \"timestamp\\nsecret\"")
     func dingtalkSignature() throws {
         let notification = Notification(
-            event: "report.notify", step: 0, responderID: "r-li", responderPhone: nil, reportNumber: "20261123-0001", status: .open,
+            event: .notify, step: 0, responderID: "r-li", responderPhone: nil, reportNumber: "20261123-0001", status: .open,
             pointID: "p", pointName: "点位", pointKind: .statue, category: "water", categoryLabel: "漏水", description: "d", createdAt: t0,
-            deadlineAt: t0.addingTimeInterval(600), link: "https://x/api/v1/reports/20261123-0001")
+            window: NotificationWindow(kind: .promise, deadline: t0.addingTimeInterval(600), seconds: 600), link: "https://x/api/v1/reports/20261123-0001")
         let request = try #require(
             try Channels.request(for: .dingtalk(url: "https://oapi.dingtalk.com/robot/send?access_token=T", secret: "SEC"), notification,
                 idempotencyKey: "k", now: t0))
@@ -212,7 +212,7 @@ struct ChannelTests {
         try await dispatcher(store, clock: clock).pass()
         let messages = await receiver.received.filter { $0.path == "/wecom" }
         #expect(messages.count == 20)
-        let folded = messages.compactMap { (json($0.body)["text"] as? [String: Any])?["content"] as? String }.filter { $0.contains("另有") }
+        let folded = messages.compactMap { (json($0.body)["text"] as? [String: Any])?["content"] as? String }.filter { $0.contains("待处理汇总") }
         #expect(folded.count == 1)
         // 24 reports' first steps: 19 alone, 5 in the folded message; every row is delivered.
         let undelivered = try await store.writer.read { db in

@@ -23,7 +23,7 @@ struct TimelineTests {
         let report = try #require(try await store.report(number: "20261123-0001"))
         #expect(report.breachedAt == nil)
         // The promise's steps; the reminder to resolve within 24 h stays planned.
-        let pending = try await store.outbox(reportID: report.id!).filter { $0.deliveredAt == nil && $0.stage == "promise" }
+        let pending = try await store.outbox(reportID: report.id!).filter { $0.deliveredAt == nil && $0.stage == .promise }
         #expect(!pending.isEmpty)
         #expect(pending.allSatisfy { $0.cancelledAt != nil })
     }

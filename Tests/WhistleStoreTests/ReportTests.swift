@@ -42,7 +42,7 @@ struct ReportTests {
         // g1 on Monday: r-zhao on duty, r-qian backup, r-li leader, r-shang secretary; one channel each; the breach at 10:00.
         let plan = outbox.map { "\($0.step) \($0.responderID) \($0.channelKind) \(Int($0.dueAt.timeIntervalSince(mondayMorning)))" }
         #expect(plan == ["0 r-zhao webhook 0", "1 r-zhao webhook 180", "1 r-qian wecom 180", "2 r-li dingtalk 360", "3 r-shang feishu 540", "4 r-shang feishu 600"])
-        #expect(outbox.last?.event == "report.breach")
+        #expect(outbox.last?.event == .breach)
         #expect(Set(outbox.map(\.idemKey)).count == outbox.count)
     }
 
@@ -111,7 +111,7 @@ struct RetentionTests {
         let recent = try await database.createReport(
             ReportDraft(pointID: "statue-south-gate", category: "road", description: "新", phone: "13800000008", statusKeyHash: "h"),
             at: local("2026-11-20T09:00:00"))
-        let cleared = try await database.purgePersonalData(createdBefore: local("2026-11-25T00:00:00").addingTimeInterval(-AppDatabase.personalDataRetention))
+        let cleared = try await database.purgePersonalData(createdBefore: local("2026-11-25T00:00:00").addingTimeInterval(-AppDatabase.personalDataRetention), at: local("2026-11-25T00:00:00"))
         #expect(cleared == 1)
         let purged = try #require(try await database.report(number: old.report.number))
         #expect(purged.phone == nil)
