@@ -27,10 +27,12 @@ public final class Dispatcher: Service, Sendable {
         /// Rows claimed at once, and deliveries in flight at most.
         public var batch = 100
         public var maxInFlight = 200
+        /// How much longer than the exchange's deadline a claim holds its row (room to record the outcome).
+        public var leaseMargin: TimeInterval = 20
         public init() {}
 
-        /// How long a claim holds a row: the exchange's deadline and room to record its outcome.
-        var lease: TimeInterval { requestTimeout.seconds + 20 }
+        /// How long a claim holds a row, in wall time: if this process dies, another sends the row after this.
+        var lease: TimeInterval { requestTimeout.seconds + leaseMargin }
     }
 
     let database: AppDatabase
@@ -306,6 +308,9 @@ public final class Dispatcher: Service, Sendable {
                     metadata: ["report": "\(note.reportNumber)", "point": "\(note.pointName)", "category": "\(note.categoryLabel)"])
                 outcome = .delivered
             }
+        } catch is CancellationError {
+            // Stopping: the rows stay claimed and fall due again when their lease runs out (at least once, same key).
+            return
         } catch {
             outcome = .retry(after: nil, reason: "\(channel.kind): \(error)")
         }

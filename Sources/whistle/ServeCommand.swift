@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import ArgumentParser
 import Hummingbird
 import Logging
@@ -67,13 +68,19 @@ enum Server {
         do { try Photo.prepare() } catch { throw CLIError("\(error)") }
         let logger = Logger(label: "whistle")
         let metrics = WhistleMetrics()
-        let dispatcher = Dispatcher(database: store, logger: logger, metrics: metrics)
+        // Its own HTTP client: robots and webhooks that hang hold connections, and the shared client allows 8 per host.
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        let dispatcher = Dispatcher(database: store, transport: AsyncHTTPTransport(client: client), logger: logger, metrics: metrics)
         let app = try await buildApplication(
             config: listen.config, database: store, notifier: { dispatcher.wake() }, metrics: metrics, services: [dispatcher], logger: logger)
         do {
             try await app.runService()
         } catch {
+            try? await client.shutdown()
             throw CLIError("server stopped: \(error)")
         }
+        try? await client.shutdown()
     }
 }

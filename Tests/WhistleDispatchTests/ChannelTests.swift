@@ -10,20 +10,6 @@ import WhistleStore
 
 private func hex(_ bytes: some Sequence<UInt8>) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
-private func json(_ data: Data) -> [String: Any] { (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:] }
-
-/// Every responder on a channel of the loopback receiver.
-private func wired(_ base: String) -> (Responder) -> [WhistleCore.Channel] {
-    { responder in
-        switch responder.id {
-        case "r-zhao": [.webhook(url: base + "/hook", secret: "s3cret")]
-        case "r-qian": [.wecom(url: base + "/wecom?key=K")]
-        case "r-li": [.dingtalk(url: base + "/ding?access_token=T", secret: "SECding")]
-        case "r-shang": [.feishu(url: base + "/feishu", secret: "FSsecret")]
-        default: [.webhook(url: base + "/dept", secret: "d")]
-        }
-    }
-}
 
 private func header(_ received: Receiver.Received, _ name: String) -> String? { received.headers[HTTPField.Name(name)!] }
 

@@ -37,14 +37,39 @@ func draft(_ point: String = "statue-south-gate", category: String = "water") ->
 }
 
 /// A dispatcher on a test clock starting at `epoch`.
-func dispatcher(_ database: AppDatabase, clock: TestClock<Duration>, epoch: Date = t0, transport: any HTTPTransport = AsyncHTTPTransport())
-    -> Dispatcher
-{
+func dispatcher(
+    _ database: AppDatabase, clock: TestClock<Duration>, epoch: Date = t0, transport: any HTTPTransport = AsyncHTTPTransport(),
+    time: ClockTimekeeper<TestClock<Duration>>? = nil, configure: (inout Dispatcher.Settings) -> Void = { _ in }
+) -> Dispatcher {
     var settings = Dispatcher.Settings()
     settings.requestTimeout = .seconds(2)
+    configure(&settings)
     return Dispatcher(
-        database: database, time: ClockTimekeeper(clock: clock, epoch: epoch), transport: transport, logger: Logger(label: "test"),
+        database: database, time: time ?? ClockTimekeeper(clock: clock, epoch: epoch), transport: transport, logger: Logger(label: "test"),
         settings: settings)
+}
+
+/// Every responder on a channel of the loopback receiver.
+func wired(_ base: String) -> (Responder) -> [WhistleCore.Channel] {
+    { responder in
+        switch responder.id {
+        case "r-zhao": [.webhook(url: base + "/hook", secret: "s3cret")]
+        case "r-qian": [.wecom(url: base + "/wecom?key=K")]
+        case "r-li": [.dingtalk(url: base + "/ding?access_token=T", secret: "SECding")]
+        case "r-shang": [.feishu(url: base + "/feishu", secret: "FSsecret")]
+        default: [.webhook(url: base + "/dept", secret: "d")]
+        }
+    }
+}
+
+func json(_ data: Data) -> [String: Any] { (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:] }
+
+/// The text a robot received (WeCom, DingTalk, Feishu), or the webhook's raw body.
+func text(_ received: Receiver.Received) -> String {
+    let body = json(received.body)
+    if let text = (body["text"] as? [String: Any])?["content"] as? String { return text }
+    if let text = (body["content"] as? [String: Any])?["text"] as? String { return text }
+    return String(decoding: received.body, as: UTF8.self)
 }
 
 /// Advances the clock `seconds` at a time up to `total`, running one dispatcher pass after each step.
@@ -85,6 +110,13 @@ actor Receiver {
     /// Paths that answer only after this long (a hung robot).
     private var delays: [String: Duration] = [:]
 
+    /// Paths that send their headers and one byte, then stall (a robot that trickles its answer).
+    private var trickles: Set<String> = []
+
+    func trickle(_ path: String) { trickles.insert(path) }
+
+    func trickles(_ path: String) -> Bool { trickles.contains(path) }
+
     func delay(_ path: String, by duration: Duration) {
         delays[path] = duration
     }
@@ -112,8 +144,18 @@ actor Receiver {
         let router = Router()
         router.post("**") { request, context -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
-            if let delay = await receiver.delay(for: request.uri.path) { try await Task.sleep(for: delay) }
+            if await receiver.trickles(request.uri.path) {
+                _ = await receiver.record(path: request.uri.path, query: request.uri.query ?? "", headers: request.headers, body: Data(body.readableBytesView))
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: ResponseBody { writer in
+                        try await writer.write(ByteBuffer(string: "{"))
+                        try await Task.sleep(for: .seconds(600))
+                        try await writer.finish(nil)
+                    })
+            }
             let (status, headers, text) = await receiver.record(path: request.uri.path, query: request.uri.query ?? "", headers: request.headers, body: Data(body.readableBytesView))
+            if let delay = await receiver.delay(for: request.uri.path) { try await Task.sleep(for: delay) }
             return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
