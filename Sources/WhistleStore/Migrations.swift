@@ -209,6 +209,8 @@ enum Migrations {
                     UPDATE report SET promise_due_at = strftime('%Y-%m-%d %H:%M:%f', created_at, '+' || promise_seconds || ' seconds')
                         WHERE status = 'open';
                     CREATE INDEX report_breach_due ON report(promise_due_at) WHERE status = 'open' AND breached_at IS NULL;
+                    -- The digest's list: reports past their promise that nobody took.
+                    CREATE INDEX report_untaken ON report(created_at) WHERE status = 'open' AND breached_at IS NOT NULL;
 
                     CREATE TABLE outbox_v7 (
                         id INTEGER PRIMARY KEY AUTOINCREMENT,

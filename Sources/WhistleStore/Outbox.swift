@@ -173,7 +173,7 @@ extension AppDatabase {
     @discardableResult
     public func planDigest(at now: Date) async throws -> Int {
         try await writer.write { db in
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report WHERE status = 'open' AND breached_at IS NOT NULL") ?? 0
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report INDEXED BY report_untaken WHERE status = 'open' AND breached_at IS NOT NULL") ?? 0
             guard count > 0 else { return 0 }
             let roster = try Self.roster(db)
             let day = ShanghaiTime.dayStamp(now)
@@ -193,11 +193,12 @@ extension AppDatabase {
     }
 
     static func untaken(limit: Int, _ db: Database) throws -> UntakenList {
-        let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report WHERE status = 'open' AND breached_at IS NOT NULL") ?? 0
+        let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report INDEXED BY report_untaken WHERE status = 'open' AND breached_at IS NOT NULL") ?? 0
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT report.number, point.name, report.category, report.created_at FROM report JOIN point ON point.id = report.point_id
+                SELECT report.number, point.name, report.category, report.created_at FROM report INDEXED BY report_untaken
+                JOIN point ON point.id = report.point_id
                 WHERE report.status = 'open' AND report.breached_at IS NOT NULL ORDER BY report.created_at LIMIT ?
                 """, arguments: [limit])
         return UntakenList(
