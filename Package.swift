@@ -171,7 +171,14 @@ let package = Package(
         ),
         // Runs the built `whistle` binary as a user would.
         .testTarget(
-            name: "WhistleCLITests", dependencies: ["whistle", "WhistleStore", "WhistleImaging", "WhistleTestSupport", "CCairo"],
+            name: "WhistleCLITests",
+            dependencies: [
+                "whistle", "WhistleStore", "WhistleImaging", "WhistleTestSupport", "CCairo",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             swiftSettings: swiftSettings),
     ]
 )

@@ -2,13 +2,13 @@ import Foundation
 import Testing
 
 /// The built `whistle` binary, next to the test bundle.
-private let binary: URL = {
+let binary: URL = {
     var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     if directory.lastPathComponent.hasSuffix(".xctest") { directory.deleteLastPathComponent() }
     return directory.appendingPathComponent("whistle")
 }()
 
-private let root: URL = {
+let root: URL = {
     var url = URL(fileURLWithPath: #filePath)
     while !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { url.deleteLastPathComponent() }
     return url
