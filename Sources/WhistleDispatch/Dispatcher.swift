@@ -52,7 +52,13 @@ public final class Dispatcher: Service, Sendable {
         var stopping = false
         var nextJobCheck: Date?
         var watch = ClockWatch()
+        /// True while the loop waits for its next tick (tests move a test clock only then).
+        var parked = false
     }
+
+    /// Whether the loop is waiting for time to pass or a wake-up. A test driving a test clock advances it only then,
+    /// as a real clock would never jump past a loop that is busy.
+    package var isParked: Bool { state.withLock { $0.parked } }
 
     public init(
         database: AppDatabase, time: any Timekeeper = SystemTimekeeper(), transport: any HTTPTransport = AsyncHTTPTransport(),
@@ -78,8 +84,11 @@ public final class Dispatcher: Service, Sendable {
             // bounded by its deadline); what is left claimed falls due again when its lease runs out.
             await withDiscardingTaskGroup { group in
                 while !Task.isCancelled, !self.state.withLock({ $0.stopping }) {
+                    // One reading of both clocks per iteration: the step check and the sleep both measure from it, so
+                    // a step at any moment after it is seen within a tick.
                     let now = self.time.now()
-                    await self.noticeClockStep(at: now)
+                    let reading = (wall: now, uptime: self.time.uptime())
+                    await self.noticeClockStep(reading)
                     do {
                         try await self.prepare(at: now)
                         let room = self.state.withLock { self.settings.maxInFlight - $0.inFlight }
@@ -100,10 +109,10 @@ public final class Dispatcher: Service, Sendable {
                     } catch {
                         // A busy or failing database: try again shortly rather than at the next idle tick.
                         self.logger.error("dispatcher pass failed", metadata: ["error": "\(error)"])
-                        await self.sleep(until: now.addingTimeInterval(1))
+                        await self.sleep(until: now.addingTimeInterval(1), since: reading)
                         continue
                     }
-                    await self.sleep(until: await self.nextWake(after: now))
+                    await self.sleep(until: await self.nextWake(after: now), since: reading)
                 }
             }
         } onGracefulShutdown: {
@@ -146,9 +155,8 @@ public final class Dispatcher: Service, Sendable {
     // MARK: Time
 
     /// Sleeps until the wall clock reaches `date`, in slices of at most `tick` on the monotonic clock, returning early
-    /// when woken or when the wall clock is stepped (so the loop moves the schedule at once).
-    private func sleep(until date: Date) async {
-        let start = (wall: time.now(), uptime: time.uptime())
+    /// when woken or when the wall clock has been stepped since `start` (so the loop moves the schedule at once).
+    private func sleep(until date: Date, since start: (wall: Date, uptime: Duration)) async {
         while !Task.isCancelled {
             let left = date.timeIntervalSince(time.now())
             if left <= 0 { return }
@@ -161,7 +169,9 @@ public final class Dispatcher: Service, Sendable {
 
     /// True when woken by a signal, false when the time ran out.
     private func sleepOrWake(for duration: Duration) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
+        state.withLock { $0.parked = true }
+        defer { state.withLock { $0.parked = false } }
+        return await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 try? await self.time.sleep(for: duration)
                 return false
@@ -181,9 +191,9 @@ public final class Dispatcher: Service, Sendable {
 
     /// Moves the pending schedule with a step of the wall clock, so every step keeps its real-time distance: a step
     /// forward does not fire ten minutes of steps (and a false breach) at once, a step back does not hold them an hour.
-    private func noticeClockStep(at now: Date) async {
-        let uptime = time.uptime()
-        guard let step = state.withLock({ $0.watch.check(wall: now, uptime: uptime) }) else { return }
+    private func noticeClockStep(_ reading: (wall: Date, uptime: Duration)) async {
+        let now = reading.wall
+        guard let step = state.withLock({ $0.watch.check(wall: now, uptime: reading.uptime) }) else { return }
         logger.warning("the wall clock was stepped; moving the schedule with it", metadata: ["seconds": "\(Int(step.rounded()))"])
         do {
             try await database.shiftSchedule(by: step, detectedAt: now)

@@ -6,7 +6,8 @@ extension AppDatabase {
     /// Fills the database with `count` synthetic reports over the last `days` days, for benchmarks and demos:
     /// most taken within minutes, some late, a few never; most fixed within hours; ratings, whistles, duplicates,
     /// rejections and daily scan counts in realistic proportions. Deterministic for a given `seed`.
-    public func seedHistory(reports count: Int, days: Int, now: Date, seed: UInt64 = 42) async throws -> Int {
+    /// `untaken` is the share of reports nobody ever took (left open), 2 % unless given.
+    public func seedHistory(reports count: Int, days: Int, now: Date, seed: UInt64 = 42, untaken: Double = 0.02) async throws -> Int {
         try await writer.write { db in
             guard let community = try Self.community(db) else { throw StoreError.notFound("community (run whistle import)") }
             let points = try Point.filter(Point.Columns.active).fetchAll(db)
@@ -59,7 +60,7 @@ extension AppDatabase {
                     status = "duplicate"
                 } else {
                     let speed = next()
-                    ackSeconds = speed < 0.02 ? nil : speed < 0.10 ? promise + Int(next() * 1800) : Int(20 + next() * Double(promise - 20))
+                    ackSeconds = speed < untaken ? nil : speed < untaken + 0.08 ? promise + Int(next() * 1800) : Int(20 + next() * Double(promise - 20))
                 }
                 let acked = ackSeconds.map { created.addingTimeInterval(Double($0)) }
                 var resolveSeconds: Int?

@@ -93,6 +93,21 @@ extension AppDatabase {
         }
     }
 
+    /// How many pending rows are due at `now` (for benchmarks and metrics).
+    public func dueCount(at now: Date) async throws -> Int {
+        try await writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox INDEXED BY outbox_due WHERE \(pending) AND next_try_at <= ?", arguments: [now]) ?? 0
+        }
+    }
+
+    /// Reports in all, and those open (for benchmarks).
+    public func reportCounts() async throws -> (total: Int, open: Int) {
+        try await writer.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report WHERE status = 'open'") ?? 0)
+        }
+    }
+
     /// Records a delivery. Whoever sent it records it, lease or not: the message went out.
     public func markDelivered(outboxID: Int64, at now: Date, late: Bool = false) async throws {
         try await writer.write { db in

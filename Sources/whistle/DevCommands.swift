@@ -9,7 +9,7 @@ struct DevCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev",
         abstract: "Developer tools for benchmarks.",
-        subcommands: [QRBatch.self, Seed.self]
+        subcommands: [QRBatch.self, Seed.self, PassBench.self]
     )
 
     /// Synthetic history for benchmarks (`bench/sla.sh`) and demos of the SLA report.
@@ -18,16 +18,20 @@ struct DevCommands: AsyncParsableCommand {
             abstract: "Fill the database (which must hold a community) with synthetic reports, for benchmarks.")
         @Option(help: "How many reports.") var reports = 10_000
         @Option(help: "Spread over this many days, ending now.") var days = 30
+        @Option(help: "About how many of them nobody ever took (default: 2 %).") var open: Int?
         @OptionGroup var database: DatabaseOptions
 
         func validate() throws {
             guard reports >= 0, reports <= 10_000_000, days >= 1, days <= 3650 else { throw ValidationError("--reports 0…10000000, --days 1…3650") }
+            if let open, open < 0 || open > reports { throw ValidationError("--open 0…--reports") }
         }
 
         func run() async throws {
             try await oneLine {
                 let start = ContinuousClock.now
-                let inserted = try await database.open().seedHistory(reports: reports, days: days, now: Date())
+                // Rejections and duplicates take 4 % before the untaken share applies.
+                let share = open.map { reports == 0 ? 0 : Double($0) / (Double(reports) * 0.96) } ?? 0.02
+                let inserted = try await database.open().seedHistory(reports: reports, days: days, now: Date(), untaken: share)
                 print("seeded \(inserted) reports over \(days) days in \(start.duration(to: .now))")
             }
         }

@@ -35,12 +35,13 @@ private func lateness(_ database: AppDatabase) async throws -> [(String, Double)
     }
 }
 
-/// Moves the test clock like a real one, a second at a time, so the running loop sees every second pass (one big
-/// jump could land while the loop is busy between sleeps, and nobody would wake it).
-private func tick(_ clock: TestClock<Duration>, _ seconds: Int) async throws {
+/// Moves the test clock like a real one, a second at a time and only while the loop waits for it: a real clock never
+/// jumps past a loop that is busy between sleeps (and one big jump then would wake nobody).
+func tick(_ clock: TestClock<Duration>, _ seconds: Int, _ dispatcher: Dispatcher) async throws {
     for _ in 0..<seconds {
+        for _ in 0..<2000 where !dispatcher.isParked { try await Task.sleep(for: .milliseconds(1)) }
         await clock.advance(by: .seconds(1))
-        try await Task.sleep(for: .milliseconds(2))
+        try await Task.sleep(for: .milliseconds(1))
     }
 }
 
@@ -77,7 +78,7 @@ struct FaultTests {
         // 3:00: A's step 1 (r-zhao again, and the backup r-qian) and B's and C's step 1 (r-qian). 6:00: r-li, whose robot
         // never answers, for all three. 9:00: the secretary. Each reaches every working channel within 2 s.
         for (minute, wecom, feishu) in [(3, 5, 0), (6, 5, 0), (9, 5, 3)] {
-            try await tick(clock, 180)
+            try await tick(clock, 180, dispatcher)
             let took = try await within(2) {
                 let counts = (await receiver.count("/wecom"), await receiver.count("/feishu"))
                 return counts == (wecom, feishu)
@@ -124,30 +125,30 @@ struct FaultTests {
         try await eventually { try await delivered(store).count == 1 }
 
         // One minute in, NTP steps the wall clock an hour forward.
-        try await tick(clock, 60)
+        try await tick(clock, 60, dispatcher)
         time.step(by: 3600)
-        try await tick(clock, 2)
+        try await tick(clock, 2, dispatcher)
         try await eventually { try await store.report(number: "20261123-0001")?.promiseDueAt == t0.addingTimeInterval(600 + 3600) }
         #expect(try await delivered(store).count == 1, "nothing fired early")
         #expect(try await store.report(number: "20261123-0001")?.breachedAt == nil, "no false breach")
         // Step 1 falls at 3:00 of real time.
-        try await tick(clock, 116)
+        try await tick(clock, 116, dispatcher)
         #expect(try await delivered(store).count == 1)
-        try await tick(clock, 2)
+        try await tick(clock, 2, dispatcher)
         try await eventually { try await delivered(store).count == 3 }
 
         // Four minutes in, the clock is stepped two hours back: step 2 still falls at 6:00 of real time, not two hours on.
-        try await tick(clock, 60)
+        try await tick(clock, 60, dispatcher)
         time.step(by: -7200)
-        try await tick(clock, 2)
+        try await tick(clock, 2, dispatcher)
         try await eventually { try await store.report(number: "20261123-0001")?.promiseDueAt == t0.addingTimeInterval(600 - 3600) }
-        try await tick(clock, 118)
+        try await tick(clock, 118, dispatcher)
         try await eventually { try await delivered(store).count == 4 }
         for (_, late) in try await lateness(store) { #expect(late >= 0 && late <= 2) }
         #expect(try await store.report(number: "20261123-0001")?.breachedAt == nil)
         // The promise breaks at 10:00 of real time, once.
         #expect(try await delivered(store).count == 4)
-        try await tick(clock, 240)
+        try await tick(clock, 240, dispatcher)
         try await eventually { try await store.report(number: "20261123-0001")?.breachedAt != nil }
     }
 
@@ -163,9 +164,12 @@ struct FaultTests {
         try await eventually { try await delivered(store).count == 1 }
 
         // Another process (the CLI importing, a backup) holds the write lock across step 1's time.
-        let other = try DatabaseQueue(path: store.path)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        let other = try DatabaseQueue(path: store.path, configuration: configuration)
         let locked = AsyncStream.makeStream(of: Void.self)
         let holder = Task.detached {
+            defer { locked.continuation.finish() }
             try other.inDatabase { db in
                 try db.execute(sql: "BEGIN IMMEDIATE")
                 locked.continuation.yield()
@@ -175,15 +179,15 @@ struct FaultTests {
         }
         var iterator = locked.stream.makeAsyncIterator()
         await iterator.next()
-        try await tick(clock, 179)
+        try await tick(clock, 179, dispatcher)
         let start = ContinuousClock.now
-        try await tick(clock, 1)
+        try await tick(clock, 1, dispatcher)
         let took = try await within(5) { try await delivered(store).count == 3 }
         try await holder.value
         #expect(took != nil)
         #expect(since(start) < 1.5 + 2, "step 1 out within 2 s of the lock's release")
         // And the loop still runs: step 2 at 6:00.
-        try await tick(clock, 180)
+        try await tick(clock, 180, dispatcher)
         try await eventually { try await delivered(store).count == 4 }
     }
 }

@@ -44,8 +44,10 @@ func dispatcher(
     var settings = Dispatcher.Settings()
     settings.requestTimeout = .seconds(2)
     configure(&settings)
+    var logger = Logger(label: "test")
+    if ProcessInfo.processInfo.environment["DBG"] != nil { logger.logLevel = .debug }
     return Dispatcher(
-        database: database, time: time ?? ClockTimekeeper(clock: clock, epoch: epoch), transport: transport, logger: Logger(label: "test"),
+        database: database, time: time ?? ClockTimekeeper(clock: clock, epoch: epoch), transport: transport, logger: logger,
         settings: settings)
 }
 
