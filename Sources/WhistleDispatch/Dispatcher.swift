@@ -92,15 +92,19 @@ public final class Dispatcher: Service, Sendable {
                     do {
                         try await self.prepare(at: now)
                         let room = self.state.withLock { self.settings.maxInFlight - $0.inFlight }
-                        if room > 0, let community = try await self.database.community() {
-                            let due = try await self.database.claimDue(
+                        if room > 0 {
+                            let claim = try await self.database.claimDue(
                                 at: now, limit: min(room, self.settings.batch), lease: self.settings.lease, claimer: self.claimer)
-                            for message in await self.messages(for: due, community: community, now: now) {
+                            for message in await self.messages(for: claim, now: now) {
                                 self.state.withLock { $0.inFlight += message.rows.count }
                                 group.addTask {
-                                    await self.deliver(message, now: now)
-                                    self.state.withLock { $0.inFlight -= message.rows.count }
-                                    self.wake()
+                                    let delivered = await self.deliver(message, now: now)
+                                    let wasFull = self.state.withLock { state in
+                                        defer { state.inFlight -= message.rows.count }
+                                        return state.inFlight >= self.settings.maxInFlight
+                                    }
+                                    // A retry falls due sooner than the lease the loop last saw; a full loop has room again.
+                                    if !delivered || wasFull { self.wake() }
                                 }
                             }
                         }
@@ -127,11 +131,10 @@ public final class Dispatcher: Service, Sendable {
     public func pass() async throws {
         let now = time.now()
         try await prepare(at: now)
-        guard let community = try await database.community() else { return }
-        let due = try await database.claimDue(at: now, limit: settings.batch, lease: settings.lease, claimer: claimer)
-        let messages = await messages(for: due, community: community, now: now)
+        let claim = try await database.claimDue(at: now, limit: settings.batch, lease: settings.lease, claimer: claimer)
+        let messages = await messages(for: claim, now: now)
         await withDiscardingTaskGroup { group in
-            for message in messages { group.addTask { await self.deliver(message, now: now) } }
+            for message in messages { group.addTask { _ = await self.deliver(message, now: now) } }
         }
     }
 
@@ -249,7 +252,9 @@ public final class Dispatcher: Service, Sendable {
 
     /// Turns claimed rows into messages. Robots near their rate limit get folded messages naming every row; rows no
     /// message can carry now are handed back for the robot's next window.
-    private func messages(for due: [Delivery], community: CommunityInfo, now: Date) async -> [Message] {
+    private func messages(for claim: Claim, now: Date) async -> [Message] {
+        let due = claim.deliveries
+        guard let community = claim.community else { return [] }
         metrics.outboxAge(due.map { now.timeIntervalSince($0.entry.dueAt) }.max() ?? 0)
         var messages: [Message] = []
         var byRobot: [String: [Delivery]] = [:]
@@ -288,8 +293,8 @@ public final class Dispatcher: Service, Sendable {
 
     static func foldHeader(count: Int) -> String { "【待处理汇总】共 \(count) 件，逐条如下：" }
 
-    /// Delivers one message and records the outcome of each row it carries.
-    private func deliver(_ message: Message, now: Date) async {
+    /// Delivers one message and records the outcome of each row it carries; true when it was delivered.
+    private func deliver(_ message: Message, now: Date) async -> Bool {
         let first = message.rows[0]
         let channel = first.channel
         let text: String
@@ -320,7 +325,7 @@ public final class Dispatcher: Service, Sendable {
             }
         } catch is CancellationError {
             // Stopping: the rows stay claimed and fall due again when their lease runs out (at least once, same key).
-            return
+            return false
         } catch {
             outcome = .retry(after: nil, reason: "\(channel.kind): \(error)")
         }
@@ -328,6 +333,7 @@ public final class Dispatcher: Service, Sendable {
         for delivery in message.rows {
             await record(outcome, for: delivery, at: finished)
         }
+        return outcome == .delivered
     }
 
     private func record(_ outcome: ChannelOutcome, for delivery: Delivery, at now: Date) async {

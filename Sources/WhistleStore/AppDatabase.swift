@@ -65,6 +65,23 @@ public struct AppDatabase: Sendable {
         }
     }
 
+    /// A write transaction that does not wait for the disk (`synchronous=NORMAL` for this commit only), for the
+    /// dispatcher's bookkeeping: claims and delivery outcomes. Delivery is at least once by design, so a power cut
+    /// that forgets such a commit only means a step is sent again under the same key; reports, transitions and
+    /// everything a person was told about stay FULL. The next FULL commit makes these durable as well.
+    func writeRelaxed<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+            var result: T?
+            try db.inTransaction {
+                result = try updates(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
     /// True when the database answers a query; for `/readyz`.
     public func isReachable() async -> Bool {
         (try? await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1

@@ -17,6 +17,12 @@ public struct Delivery: Sendable {
     public var untaken: UntakenList?
 }
 
+/// Rows claimed together, with the community they are written for (read in the same transaction).
+public struct Claim: Sendable {
+    public var community: CommunityInfo?
+    public var deliveries: [Delivery]
+}
+
 /// Reports past their promise that nobody took, oldest first.
 public struct UntakenList: Sendable, Equatable {
     public struct Item: Sendable, Equatable {
@@ -40,12 +46,13 @@ extension AppDatabase {
     ///
     /// Rows whose clock has stopped (the report was taken, resolved, handed on) are cancelled here rather than sent.
     /// Each priority is one range of the `outbox_due` index: a claim costs what is due, not the history.
-    public func claimDue(at now: Date, limit: Int = 100, lease: TimeInterval, claimer: String) async throws -> [Delivery] {
-        try await writer.write { db in
+    public func claimDue(at now: Date, limit: Int = 100, lease: TimeInterval, claimer: String) async throws -> Claim {
+        try await writeRelaxed { db in
             var deliveries: [Delivery] = []
             var policies = PolicyCache()
             var untaken: UntakenList?
-            let communityPolicy = try Self.community(db)?.policy ?? .standard
+            let community = try Self.community(db)
+            let communityPolicy = community?.policy ?? .standard
             for priority in DeliveryPriority.all where deliveries.count < limit {
                 let entries = try OutboxEntry.fetchAll(
                     db,
@@ -80,7 +87,7 @@ extension AppDatabase {
                             untaken: entry.stage == .digest ? untaken : nil))
                 }
             }
-            return deliveries
+            return Claim(community: community, deliveries: deliveries)
         }
     }
 
@@ -110,7 +117,7 @@ extension AppDatabase {
 
     /// Records a delivery. Whoever sent it records it, lease or not: the message went out.
     public func markDelivered(outboxID: Int64, at now: Date, late: Bool = false) async throws {
-        try await writer.write { db in
+        try await writeRelaxed { db in
             try db.execute(
                 sql: "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL, claimed_by = NULL WHERE id = ? AND delivered_at IS NULL",
                 arguments: [now, outboxID])
@@ -125,7 +132,7 @@ extension AppDatabase {
     /// Records a failed attempt by `claimer`: retried at `retryAt`, or given up for good when nil. A claimer whose
     /// lease ran out (someone else holds the row now) records nothing.
     public func markFailed(outboxID: Int64, claimer: String, error: String, retryAt: Date?, at now: Date) async throws {
-        try await writer.write { db in
+        try await writeRelaxed { db in
             guard let entry = try OutboxEntry.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ? AND claimed_by = ? AND \(pending)", arguments: [outboxID, claimer])
             else { return }
             if let retryAt {
@@ -150,7 +157,7 @@ extension AppDatabase {
 
     /// Hands a claimed row back for a later try without counting an attempt (a robot at its rate limit).
     public func postpone(outboxID: Int64, claimer: String, until date: Date, reason: String) async throws {
-        try await writer.write { db in
+        try await writeRelaxed { db in
             try db.execute(
                 sql: "UPDATE outbox SET next_try_at = ?, last_error = ?, claimed_by = NULL WHERE id = ? AND claimed_by = ? AND \(pending)",
                 arguments: [date, reason, outboxID, claimer])

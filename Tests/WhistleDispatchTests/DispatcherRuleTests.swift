@@ -56,6 +56,19 @@ struct DispatcherRuleTests {
         }
     }
 
+    @Test("the dispatcher's bookkeeping commits without waiting for the disk, and leaves the writer at synchronous=FULL")
+    func bookkeepingLeavesFull() async throws {
+        let store = try database()
+        _ = try await store.createReport(draft(), at: t0)
+        let clock = TestClock<Duration>()
+        try await dispatcher(store, clock: clock).pass()
+        #expect(try await delivered(store) == ["0 r-zhao report.notify"])
+        #expect(try store.pragmas().synchronous == 2)
+        // A report after it is as durable as ever.
+        _ = try await store.createReport(draft("station-guard-north"), at: t0)
+        #expect(try store.pragmas().synchronous == 2)
+    }
+
     @Test("two dispatchers on one file deliver every step once, under one key")
     func twoProcesses() async throws {
         let receiver = Receiver()
@@ -93,7 +106,7 @@ struct DispatcherRuleTests {
         _ = try await store.createReport(draft(), at: t0)
         // A process claims step 0 and is killed before it sends anything.
         let claimed = try await store.claimDue(at: t0, lease: 30, claimer: "dead")
-        #expect(claimed.count == 1)
+        #expect(claimed.deliveries.count == 1)
         let clock = TestClock<Duration>()
         let survivor = dispatcher(store, clock: clock)
         try await survivor.pass()
@@ -102,7 +115,7 @@ struct DispatcherRuleTests {
         try await survivor.pass()
         #expect(await keys(receiver) == ["20261123-0001/notify/0/r-zhao/0"])
         // The dead claimer's late report of a failure changes nothing.
-        try await store.markFailed(outboxID: claimed[0].entry.id!, claimer: "dead", error: "x", retryAt: nil, at: t0.addingTimeInterval(40))
+        try await store.markFailed(outboxID: claimed.deliveries[0].entry.id!, claimer: "dead", error: "x", retryAt: nil, at: t0.addingTimeInterval(40))
         let row = try #require(try await store.outbox(reportID: 1).first)
         #expect(row.deliveredAt != nil && row.failedAt == nil)
     }
