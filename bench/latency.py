@@ -21,9 +21,12 @@ from datetime import datetime, timezone
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 300
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-subprocess.run(["swift", "build", "-c", "release", "--product", "whistle"], cwd=ROOT, check=True, capture_output=True)
-BIN = os.path.join(subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
-                                  capture_output=True, text=True).stdout.strip(), "whistle")
+# WHISTLE_BIN runs another build (an earlier commit's, for a baseline in the same run).
+BIN = os.environ.get("WHISTLE_BIN")
+if not BIN:
+    subprocess.run(["swift", "build", "-c", "release", "--product", "whistle"], cwd=ROOT, check=True, capture_output=True)
+    BIN = os.path.join(subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
+                                      capture_output=True, text=True).stdout.strip(), "whistle")
 arrivals = {}
 
 
