@@ -122,21 +122,12 @@ public struct Notification: Sendable {
     }
 
     /// The resident's text as one bounded paragraph: control and format characters dropped, at most `graphemes`
-    /// characters and as many bytes as those would take without stacked combining marks.
+    /// characters by every count (see `TextLimit`), so a flood of combining marks cannot ride along.
     static func excerpt(_ text: String, graphemes: Int) -> String {
         let cleaned = String(String.UnicodeScalarView(text.unicodeScalars.lazy.filter { $0 == "\n" || !$0.properties.generalCategory.isControl }))
             .replacingOccurrences(of: "\n", with: " ")
-        var out = ""
-        var scalars = 0
-        var count = 0
-        for character in cleaned {
-            let width = character.unicodeScalars.count
-            guard count < graphemes, scalars + width <= graphemes * 2 else { return out + "…" }
-            out.append(character)
-            scalars += width
-            count += 1
-        }
-        return out
+        let cut = TextLimit.prefix(cleaned, characters: graphemes)
+        return cut.utf8.count < cleaned.utf8.count ? cut + "…" : cut
     }
 }
 

@@ -21,4 +21,16 @@ enum ClientAddress {
             peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[HTTPField.Name("X-Forwarded-For")!],
             trusted: trusted)
     }
+
+    /// The key a client is rate-limited under: its IPv4 address, or its IPv6 /64 (one household or phone gets a whole
+    /// /64 and can rotate through it; a bucket per address would be a bucket per request).
+    static func limitKey(_ address: String) -> String {
+        guard address.contains(":"), !address.lowercased().hasPrefix("::ffff:") else { return address }
+        let bare = address.split(separator: "%", maxSplits: 1).first.map(String.init) ?? address
+        let halves = bare.components(separatedBy: "::")
+        let head = halves[0].split(separator: ":").map(String.init)
+        let tail = halves.count > 1 ? halves[1].split(separator: ":").map(String.init) : []
+        let groups = head + Array(repeating: "0", count: max(0, 8 - head.count - tail.count)) + tail
+        return groups.prefix(4).map { String(Int($0, radix: 16) ?? 0, radix: 16) }.joined(separator: ":") + "::/64"
+    }
 }

@@ -40,12 +40,10 @@ struct PointController: Sendable {
         let formLink = "/p/\(point.code)" + (language == .en ? "?lang=en" : "")
         let now = clock.now()
 
-        let client = ClientAddress.of(request, context: context, trusted: trustedProxies)
-        guard await clientLimiter.take(client, now: now), await pointLimiter.take(point.id, now: now) else {
-            var response = pages.message(language, title: "too_many_title", body: "too_many_body", status: .tooManyRequests)
-            response.headers[.retryAfter] = "120"
-            return response
-        }
+        let client = ClientAddress.limitKey(ClientAddress.of(request, context: context, trusted: trustedProxies))
+        // Refused at once when this client's or this point's bucket is already empty; spent only below, by a report
+        // that passed every check, so a mistyped phone or a bot's empty POSTs never use up a resident's quota.
+        guard await clientLimiter.has(client, now: now), await pointLimiter.has(point.id, now: now) else { return tooMany(language) }
 
         let submitted: SubmittedForm
         do {
@@ -78,6 +76,8 @@ struct PointController: Sendable {
         case .success(let report):
             checked = report
         }
+
+        guard await clientLimiter.take(client, now: now), await pointLimiter.take(point.id, now: now) else { return tooMany(language) }
 
         var photoIDs: [String] = []
         if let bytes = submitted.photo {
@@ -126,6 +126,12 @@ struct PointController: Sendable {
             return nil
         }
         return (point, community)
+    }
+
+    private func tooMany(_ language: Language) -> Response {
+        var response = pages.message(language, title: "too_many_title", body: "too_many_body", status: .tooManyRequests)
+        response.headers[.retryAfter] = "120"
+        return response
     }
 
     private func notFound(_ language: Language) -> Response {

@@ -103,7 +103,7 @@ extension ReportFields {
             errors["description"] = "error_description_invalid"
         } else if text!.isEmpty {
             errors["description"] = "error_description_empty"
-        } else if text!.count > ReportLimits.maxDescription {
+        } else if !TextLimit.fits(text!, characters: ReportLimits.maxDescription) {
             errors["description"] = "error_description_long"
         }
 

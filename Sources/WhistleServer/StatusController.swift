@@ -30,8 +30,10 @@ struct StatusController: Sendable {
 
     @Sendable func rate(_ request: Request, context: WhistleRequestContext) async throws -> Response {
         let language = Language(request: request)
+        // A rating is a number and a short note: a few kilobytes at most, refused before the key is even looked at.
         guard (request.headers[.contentType] ?? "").lowercased().hasPrefix("application/x-www-form-urlencoded"),
-            let fields = try? await URLEncodedFormDecoder().decode(RatingFields.self, from: request, context: context)
+            let body = try? await request.body.collect(upTo: ReportLimits.maxRatingBody),
+            let fields = try? URLEncodedFormDecoder().decode(RatingFields.self, from: String(buffer: body))
         else {
             return pages.message(language, title: "bad_request_title", body: "bad_request_body", status: .badRequest)
         }
@@ -40,7 +42,7 @@ struct StatusController: Sendable {
         guard let rating = fields.rating.flatMap({ Int($0) }), (1...10).contains(rating) else {
             return page(view, community: community, key: key, language: language, ratingError: "error_rating", status: .unprocessableContent)
         }
-        let note = fields.note.flatMap(ReportFields.clean).map { String($0.prefix(ReportLimits.maxRatingNote)) }
+        let note = fields.note.flatMap(ReportFields.clean).map { TextLimit.prefix($0, characters: ReportLimits.maxRatingNote) }
         do {
             try await database.rate(
                 number: view.report.number, keyHash: Secret.hash(key), rating: rating, note: note?.isEmpty == true ? nil : note,

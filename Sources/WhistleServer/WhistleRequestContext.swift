@@ -24,4 +24,6 @@ enum ReportLimits {
     static let maxBody = maxPhotoBytes + 256 * 1024
     static let maxDescription = 1000
     static let maxRatingNote = 500
+    /// The rating form's whole body: its key, a number and a note of at most 500 characters (2 KB), percent-encoded.
+    static let maxRatingBody = 16 * 1024
 }

@@ -28,4 +28,32 @@ struct ClientAddressTests {
         #expect(await !limiter.take("a", now: start.addingTimeInterval(59)))
         #expect(await limiter.take("a", now: start.addingTimeInterval(120)))
     }
+
+    @Test("an IPv6 client is limited by its /64, an IPv4 one by its address")
+    func limitKeys() {
+        #expect(ClientAddress.limitKey("203.0.113.9") == "203.0.113.9")
+        #expect(ClientAddress.limitKey("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64")
+        #expect(ClientAddress.limitKey("2001:DB8:1:2:ffff:ffff:ffff:ffff") == "2001:db8:1:2::/64")
+        #expect(ClientAddress.limitKey("2001:db8::5") == "2001:db8:0:0::/64")
+        #expect(ClientAddress.limitKey("fe80::1%eth0") == "fe80:0:0:0::/64")
+        #expect(ClientAddress.limitKey("::ffff:192.0.2.1") == "::ffff:192.0.2.1")
+    }
+
+    @Test("memory stays bounded under a flood of addresses, and each take stays cheap")
+    func boundedLimiter() async {
+        let limiter = RateLimiter(.init(burst: 6, refillSeconds: 120), maxKeys: 20_000)
+        let start = ManualClock().now()
+        let began = ContinuousClock.now
+        // 200,000 addresses in 100 seconds: none of their buckets refills in that time, so a sweep frees nothing.
+        for index in 0..<200_000 {
+            _ = await limiter.take("k\(index)", now: start.addingTimeInterval(Double(index) / 2000))
+        }
+        #expect(await limiter.count <= 20_001)
+        // The old limiter rebuilt its whole table on every take above 50,000 keys: minutes here.
+        #expect(began.duration(to: .now) < .seconds(20))
+        // The most recent client keeps its bucket through the flood: one token used, five left, then refused.
+        let now = start.addingTimeInterval(100)
+        for _ in 0..<5 { #expect(await limiter.take("k199999", now: now)) }
+        #expect(await !limiter.take("k199999", now: now))
+    }
 }

@@ -242,4 +242,43 @@ struct ReportFormTests {
         }
         #expect(try await database.report(number: "20261123-0002")?.duplicateOf != nil)
     }
+
+    @Test("mistakes, empty POSTs and a filled honeypot never spend a resident's quota")
+    func badRequestsAreFree() async throws {
+        let database = try seededDatabase()
+        let statue = try #require(try await database.point(id: "statue-south-gate"))
+        let config = ServerConfig(limits: RateLimits(perClient: .init(burst: 2, refillSeconds: 600), perPoint: .init(burst: 3, refillSeconds: 600)))
+        try await testApp(database, config: config).test(.router) { client in
+            // Six tries with a mistyped phone, six empty POSTs, a bot's honeypot: more than both buckets hold.
+            for _ in 0..<6 {
+                let mistyped = try await submit(client, code: statue.code, fields: [("category", "water"), ("description", "漏水"), ("phone", "1380000"), ("website", "")])
+                #expect(mistyped.status == .unprocessableContent)
+                let empty = try await client.execute(uri: "/p/\(statue.code)", method: .post, headers: .urlencoded, body: ByteBuffer())
+                #expect(empty.status == .badRequest)
+            }
+            #expect(try await submit(client, code: statue.code, fields: good + [("website", "http://spam")]).status == .badRequest)
+            // The resident's real report still goes through.
+            #expect(try await submit(client, code: statue.code, fields: good).status == .seeOther)
+        }
+        #expect(try await reportCount(database) == 1)
+    }
+
+    @Test("a description is bounded in bytes and scalars too: one letter with a flood of combining marks is refused")
+    func combiningFlood() async throws {
+        let database = try seededDatabase()
+        let statue = try #require(try await database.point(id: "statue-south-gate"))
+        let flood = "a" + String(repeating: "\u{0301}", count: 1_000_000)
+        #expect(flood.count == 1)
+        try await testApp(database).test(.router) { client in
+            let response = try await submit(client, code: statue.code, fields: [("category", "water"), ("description", flood), ("website", "")])
+            #expect(response.status == .unprocessableContent)
+            #expect(String(buffer: response.body).contains("太长"))
+            // 1000 Chinese characters, or emoji with skin tones, are fine.
+            let long = String(repeating: "漏", count: 1000)
+            #expect(try await submit(client, code: statue.code, fields: [("category", "water"), ("description", long), ("website", "")]).status == .seeOther)
+            let emoji = String(repeating: "👍🏽", count: 400)
+            #expect(try await submit(client, code: statue.code, fields: [("category", "road"), ("description", emoji), ("website", "")]).status == .seeOther)
+        }
+        #expect(try await reportCount(database) == 2)
+    }
 }

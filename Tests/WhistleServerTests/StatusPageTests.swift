@@ -117,4 +117,16 @@ struct StatusPageTests {
         #expect(stored.rating == 9)
         #expect(stored.ratingNote == "很快")
     }
+
+    @Test("a rating body larger than a rating is refused before its key is looked at")
+    func ratingBodyBounded() async throws {
+        let database = try seededDatabase()
+        _ = try await database.createReport(ReportDraft(pointID: "statue-south-gate", category: "water", description: "漏水", statusKeyHash: Secret.hash("k")), at: ManualClock().now())
+        try await testApp(database).test(.router) { client in
+            let body = "k=k&rating=9&note=" + String(repeating: "x", count: 64 * 1024)
+            let response = try await client.execute(
+                uri: "/t/20261123-0001/rating", method: .post, headers: .urlencoded, body: ByteBuffer(string: body))
+            #expect(response.status == .badRequest)
+        }
+    }
 }
