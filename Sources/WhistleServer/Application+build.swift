@@ -49,8 +49,13 @@ public func buildRouter(
     responders.addPhotoRoute(to: router.group("api/v1"))
     responders.addRoutes(to: router.group("api/v1").add(middleware: BearerAuthMiddleware(database: database)))
     router.get("api/openapi.yaml") { _, _ in openAPI.response() }
-    router.get("metrics") { _, _ in
-        Response(
+    router.get("metrics") { request, context in
+        // The counters are for the host's monitoring, not for the public the proxy forwards.
+        let client = ClientAddress.of(request, context: context, trusted: config.trustedProxies)
+        guard ClientAddress.isLoopback(client) || config.metricsFrom.contains(client) else {
+            return Response(status: .forbidden, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "forbidden\n")))
+        }
+        return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
     }

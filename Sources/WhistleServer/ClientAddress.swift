@@ -22,6 +22,11 @@ enum ClientAddress {
             trusted: trusted)
     }
 
+    /// 127.0.0.0/8, ::1 and IPv4-mapped loopback: the server's own host.
+    static func isLoopback(_ address: String) -> Bool {
+        address == "::1" || address.hasPrefix("127.") || address.lowercased().hasPrefix("::ffff:127.")
+    }
+
     /// The key a client is rate-limited under: its IPv4 address, or its IPv6 /64 (one household or phone gets a whole
     /// /64 and can rotate through it; a bucket per address would be a bucket per request).
     static func limitKey(_ address: String) -> String {

@@ -5,12 +5,18 @@ public struct ServerConfig: Sendable {
     /// Reverse proxies whose `X-Forwarded-For` is believed (exact peer IPs); from anyone else the header is ignored.
     public var trustedProxies: Set<String>
     public var limits: RateLimits
+    /// Addresses besides loopback that may read `/metrics` (a Prometheus on another host); the client's address is
+    /// the one behind a trusted proxy, so the public never reads the server's counters through it.
+    public var metricsFrom: Set<String>
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, trustedProxies: Set<String> = [], limits: RateLimits = .init()) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, trustedProxies: Set<String> = [], limits: RateLimits = .init(), metricsFrom: Set<String> = []
+    ) {
         self.host = host
         self.port = port
         self.trustedProxies = trustedProxies
         self.limits = limits
+        self.metricsFrom = metricsFrom
     }
 }
 

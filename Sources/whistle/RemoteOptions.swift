@@ -39,14 +39,26 @@ struct RemoteConfig: Codable {
         return try? JSONDecoder().decode(RemoteConfig.self, from: data)
     }
 
+    /// Writes the file as its owner's alone from the first byte: created 0600 under a temporary name in a 0700
+    /// folder, then renamed over the old one, so the token is never readable by others, not even for a moment.
     func save() throws {
         let url = URL(fileURLWithPath: Self.path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let folder = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(self).write(to: url, options: .atomic)
-        // The token is a credential: readable by its owner only.
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
+        let data = try encoder.encode(self)
+        let temporary = folder.appendingPathComponent(".config.json.\(getpid())").path
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw CLIError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd)
+        close(fd)
+        guard written == data.count, synced == 0, rename(temporary, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw CLIError("cannot write \(url.path): \(reason)")
+        }
     }
 }
 

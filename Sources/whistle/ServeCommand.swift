@@ -19,6 +19,9 @@ struct ListenOptions: ParsableArguments {
     @Option(name: .customLong("trusted-proxy"), help: "A reverse proxy's IP whose X-Forwarded-For is believed (repeatable).")
     var trustedProxies: [String] = []
 
+    @Option(name: .customLong("metrics-from"), help: "An IP besides loopback that may read /metrics, e.g. a Prometheus host (repeatable).")
+    var metricsFrom: [String] = []
+
     @Option(help: "Reports a client may send at once, then one more per --client-refill seconds.")
     var clientBurst = 6
     @Option(help: "Seconds for a client to earn one more report.")
@@ -40,7 +43,8 @@ struct ListenOptions: ParsableArguments {
             host: host, port: port, trustedProxies: Set(trustedProxies),
             limits: RateLimits(
                 perClient: .init(burst: clientBurst, refillSeconds: clientRefill),
-                perPoint: .init(burst: pointBurst, refillSeconds: pointRefill)))
+                perPoint: .init(burst: pointBurst, refillSeconds: pointRefill)),
+            metricsFrom: Set(metricsFrom))
     }
 }
 

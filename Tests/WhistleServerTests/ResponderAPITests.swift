@@ -246,7 +246,8 @@ struct ResponderAPIExtrasTests {
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         let token = try await database.issueToken(responderID: "r-zhao")
         let clock = ManualClock()
-        try await testApp(database, clock: clock).test(.router) { client in
+        // Over real loopback TCP: /metrics answers the server's own host only.
+        try await testApp(database, clock: clock).test(.live) { client in
             let form = try await client.execute(uri: "/p/\(statue.code)", method: .get)
             _ = try await client.execute(
                 uri: "/p/\(statue.code)", method: .post, headers: .multipart(),
@@ -258,6 +259,23 @@ struct ResponderAPIExtrasTests {
             #expect(text.contains(#"whistle_acks_total{within_promise="true"} 1"#))
             #expect(text.contains(#"whistle_time_to_ack_seconds_bucket{le="180.0"} 1"#) || text.contains(#"whistle_time_to_ack_seconds_bucket{le="180"} 1"#), "\(text)")
             #expect(text.contains("# TYPE whistle_breaches_total counter"))
+        }
+    }
+
+    @Test("/metrics refuses the public behind the proxy, and hosts not named with --metrics-from")
+    func metricsNotPublic() async throws {
+        let database = try seededDatabase()
+        let behindProxy = ServerConfig(trustedProxies: ["127.0.0.1"], metricsFrom: ["198.51.100.7"])
+        try await testApp(database, config: behindProxy).test(.live) { client in
+            let forwarded: HTTPFields = [HTTPField.Name("X-Forwarded-For")!: "203.0.113.9"]
+            let public_ = try await client.execute(uri: "/metrics", method: .get, headers: forwarded)
+            #expect(public_.status == .forbidden)
+            let monitoring: HTTPFields = [HTTPField.Name("X-Forwarded-For")!: "198.51.100.7"]
+            let scraper = try await client.execute(uri: "/metrics", method: .get, headers: monitoring)
+            #expect(scraper.status == .ok)
+            // The proxy's own host (no forwarded client) may read it.
+            let local = try await client.execute(uri: "/metrics", method: .get)
+            #expect(local.status == .ok)
         }
     }
 }
