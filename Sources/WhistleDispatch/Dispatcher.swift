@@ -52,6 +52,8 @@ public final class Dispatcher: Service, Sendable {
         var stopping = false
         var nextJobCheck: Date?
         var watch = ClockWatch()
+        /// The newest outbox row and report at the last claim: rows written before a clock step is noticed.
+        var marks: (outbox: Int64, report: Int64)?
         /// True while the loop waits for its next tick (tests move a test clock only then).
         var parked = false
     }
@@ -93,12 +95,18 @@ public final class Dispatcher: Service, Sendable {
                         try await self.prepare(at: now)
                         let room = self.state.withLock { self.settings.maxInFlight - $0.inFlight }
                         if room > 0 {
+                            // The claim's own time: jobs and breaches may have taken a while, and the lease counts from here.
+                            // If the wall clock was stepped since this iteration's reading, go round and move the schedule first.
+                            let claimed = self.time.now()
+                            let drift = claimed.timeIntervalSince(now) - (self.time.uptime() - reading.uptime).seconds
+                            if abs(drift) > ClockWatch.threshold { continue }
                             let claim = try await self.database.claimDue(
-                                at: now, limit: min(room, self.settings.batch), lease: self.settings.lease, claimer: self.claimer)
-                            for message in await self.messages(for: claim, now: now) {
+                                at: claimed, limit: min(room, self.settings.batch), lease: self.settings.lease, claimer: self.claimer)
+                            self.state.withLock { $0.marks = (claim.outboxMark, claim.reportMark) }
+                            for message in await self.messages(for: claim, now: claimed) {
                                 self.state.withLock { $0.inFlight += message.rows.count }
                                 group.addTask {
-                                    let delivered = await self.deliver(message, now: now)
+                                    let delivered = await self.deliver(message, now: claimed)
                                     let wasFull = self.state.withLock { state in
                                         defer { state.inFlight -= message.rows.count }
                                         return state.inFlight >= self.settings.maxInFlight
@@ -116,7 +124,10 @@ public final class Dispatcher: Service, Sendable {
                         await self.sleep(until: now.addingTimeInterval(1), since: reading)
                         continue
                     }
-                    await self.sleep(until: await self.nextWake(after: now), since: reading)
+                    // With every slot in flight, due rows cannot be claimed: wait for a delivery to free one (it wakes the
+                    // loop), not for rows that are already due, which would spin.
+                    let full = self.state.withLock { $0.inFlight >= self.settings.maxInFlight }
+                    await self.sleep(until: await self.nextWake(after: now, rows: !full), since: reading)
                 }
             }
         } onGracefulShutdown: {
@@ -148,8 +159,8 @@ public final class Dispatcher: Service, Sendable {
     }
 
     /// When the loop should look again: the next row or promise due, a job check, or the idle tick.
-    private func nextWake(after now: Date) async -> Date {
-        let row = (try? await database.nextDue()) ?? nil
+    private func nextWake(after now: Date, rows: Bool) async -> Date {
+        let row = rows ? ((try? await database.nextDue()) ?? nil) : nil
         let breach = (try? await database.nextBreachDue()) ?? nil
         let job = state.withLock { $0.nextJobCheck }
         return [row, breach, job, now.addingTimeInterval(settings.idle)].compactMap { $0 }.min() ?? now.addingTimeInterval(settings.idle)
@@ -194,15 +205,22 @@ public final class Dispatcher: Service, Sendable {
 
     /// Moves the pending schedule with a step of the wall clock, so every step keeps its real-time distance: a step
     /// forward does not fire ten minutes of steps (and a false breach) at once, a step back does not hold them an hour.
-    private func noticeClockStep(_ reading: (wall: Date, uptime: Duration)) async {
-        let now = reading.wall
-        guard let step = state.withLock({ $0.watch.check(wall: now, uptime: reading.uptime) }) else { return }
+    private func noticeClockStep(_ reading: ClockWatch.Reading) async {
+        guard let (step, since) = state.withLock({ $0.watch.check(reading) }) else { return }
         logger.warning("the wall clock was stepped; moving the schedule with it", metadata: ["seconds": "\(Int(step.rounded()))"])
+        // Rows written before the last claim are in the old frame; of the few written since, a report stamped within
+        // the old frame's span (the last reading to now, as the old clock would say) was made before the step.
+        let marks = state.withLock { $0.marks } ?? (.max, .max)
+        let oldFrame = since.wall...since.wall.addingTimeInterval((reading.uptime - since.uptime).seconds)
         do {
-            try await database.shiftSchedule(by: step, detectedAt: now)
-            state.withLock { $0.nextJobCheck = nil }
+            try await database.shiftSchedule(by: step, detectedAt: reading.wall, upTo: marks, orCreatedIn: oldFrame)
+            state.withLock {
+                $0.watch.accept(reading)
+                $0.nextJobCheck = nil
+            }
         } catch {
-            logger.error("cannot move the schedule after a clock step", metadata: ["error": "\(error)"])
+            // The step stays pending and is applied on the next pass.
+            logger.error("cannot move the schedule after a clock step; will retry", metadata: ["error": "\(error)"])
         }
     }
 
@@ -260,6 +278,18 @@ public final class Dispatcher: Service, Sendable {
         var byRobot: [String: [Delivery]] = [:]
         var robotOrder: [String] = []
         for delivery in due {
+            // A digest is a list already: it always travels alone, and waits if its robot has no room.
+            if delivery.entry.stage == .digest, RobotLimiter.limits[delivery.channel.kind] != nil, let url = delivery.channel.address {
+                let kind = delivery.channel.kind
+                if await robots.available(robot: url, kind: kind, now: now) > 0 {
+                    await robots.record(robot: url, at: now)
+                    messages.append(Message(rows: [delivery], notifications: [notification(for: delivery, community: community)]))
+                } else if let id = delivery.entry.id {
+                    let retry = await robots.nextRoom(robot: url, kind: kind, now: now) ?? now.addingTimeInterval(60)
+                    try? await database.postpone(outboxID: id, claimer: claimer, until: retry, reason: "\(kind) robot at its rate limit")
+                }
+                continue
+            }
             if let limit = RobotLimiter.limits[delivery.channel.kind], limit.count > 0, let url = delivery.channel.address {
                 if byRobot[url] == nil { robotOrder.append(url) }
                 byRobot[url, default: []].append(delivery)
@@ -381,11 +411,21 @@ public final class Dispatcher: Service, Sendable {
     private func notification(for delivery: Delivery, community: CommunityInfo) -> Notification {
         let base = community.baseURL
         guard let report = delivery.report, let point = delivery.point else {
-            return Notification(
+            var untaken = delivery.untaken
+            if var list = untaken {
+                for index in list.oldest.indices {
+                    let id = list.oldest[index].category
+                    list.oldest[index].category = community.categories.first { $0.id == id }?.label ?? id
+                }
+                untaken = list
+            }
+            var note = Notification(
                 event: delivery.entry.event, step: delivery.entry.step, responderID: delivery.responder.id, responderPhone: delivery.responder.phone,
                 community: community.name, reportNumber: "", status: .open, pointID: "", pointName: "", pointKind: .station, category: "",
-                categoryLabel: "", description: "", createdAt: delivery.entry.dueAt, window: nil, untaken: delivery.untaken,
+                categoryLabel: "", description: "", createdAt: delivery.entry.dueAt, window: nil, untaken: untaken,
                 link: base + "/api/v1/reports?status=open")
+            note.textBytes = RobotLimiter.limits[delivery.channel.kind]?.textBytes
+            return note
         }
         return Notification(
             event: delivery.entry.event, step: delivery.entry.step, responderID: delivery.responder.id, responderPhone: delivery.responder.phone,

@@ -25,6 +25,8 @@ public struct Notification: Sendable {
     public var untaken: UntakenList?
     /// Where a responder can look at the report.
     public var link: String
+    /// The platform's longest text in UTF-8 bytes, when it has one (a digest's list is cut to fit, saying how many more).
+    public var textBytes: Int?
 
     public var deadlineAt: Date { window?.deadline ?? createdAt }
 
@@ -107,11 +109,17 @@ public struct Notification: Sendable {
 
     func digestText() -> String {
         guard let untaken else { return title }
-        var lines = ["\(title)\(community) 共 \(untaken.count) 件超时无人接单："]
-        lines += untaken.oldest.map { "\($0.number) \($0.pointName) · \($0.category) · \(ShanghaiTime.display($0.createdAt))" }
-        if untaken.count > untaken.oldest.count { lines.append("……另有 \(untaken.count - untaken.oldest.count) 件") }
-        lines.append(link)
-        return lines.joined(separator: "\n")
+        let header = "\(title)\(community) 共 \(untaken.count) 件超时无人接单："
+        var lines: [String] = []
+        var size = header.utf8.count + link.utf8.count + 64
+        for item in untaken.oldest {
+            let line = "\(item.number) \(item.pointName) · \(item.category) · \(ShanghaiTime.display(item.createdAt))"
+            if let textBytes, size + line.utf8.count + 1 > textBytes { break }
+            lines.append(line)
+            size += line.utf8.count + 1
+        }
+        if untaken.count > lines.count { lines.append("……另有 \(untaken.count - lines.count) 件") }
+        return ([header] + lines + [link]).joined(separator: "\n")
     }
 
     /// `7 分钟`, `3 小时`, `2 天`: whole units, rounded up below an hour so "1 minute left" never reads "0".

@@ -69,17 +69,25 @@ extension Duration {
 
 /// Notices wall-clock steps: between two readings the wall should move as far as the monotonic clock did.
 struct ClockWatch {
+    typealias Reading = (wall: Date, uptime: Duration)
     /// Smaller differences are scheduling noise, not a step.
     static let threshold: TimeInterval = 2
-    private var last: (wall: Date, uptime: Duration)?
+    private(set) var last: Reading?
 
-    /// The step (wall minus expected) since the last reading, if larger than the threshold.
-    mutating func check(wall: Date, uptime: Duration) -> TimeInterval? {
-        defer { last = (wall, uptime) }
-        guard let last else { return nil }
-        let expected = (uptime - last.uptime).seconds
-        let moved = wall.timeIntervalSince(last.wall)
-        let step = moved - expected
-        return abs(step) > Self.threshold ? step : nil
+    /// The step since the last accepted reading, with that reading; nil when there is none (and the reading is
+    /// accepted). A step stays pending, measured from the same reading, until `accept` says it was applied.
+    mutating func check(_ reading: Reading) -> (step: TimeInterval, since: Reading)? {
+        guard let last else {
+            self.last = reading
+            return nil
+        }
+        let step = reading.wall.timeIntervalSince(last.wall) - (reading.uptime - last.uptime).seconds
+        guard abs(step) > Self.threshold else {
+            self.last = reading
+            return nil
+        }
+        return (step, last)
     }
+
+    mutating func accept(_ reading: Reading) { last = reading }
 }

@@ -21,6 +21,9 @@ public struct Delivery: Sendable {
 public struct Claim: Sendable {
     public var community: CommunityInfo?
     public var deliveries: [Delivery]
+    /// The newest outbox row and report at the claim: what was written before this moment.
+    public var outboxMark: Int64
+    public var reportMark: Int64
 }
 
 /// Reports past their promise that nobody took, oldest first.
@@ -30,10 +33,22 @@ public struct UntakenList: Sendable, Equatable {
         public var pointName: String
         public var category: String
         public var createdAt: Date
+
+        public init(number: String, pointName: String, category: String, createdAt: Date) {
+            self.number = number
+            self.pointName = pointName
+            self.category = category
+            self.createdAt = createdAt
+        }
     }
 
     public var count: Int
     public var oldest: [Item]
+
+    public init(count: Int, oldest: [Item]) {
+        self.count = count
+        self.oldest = oldest
+    }
 }
 
 /// Pending rows: not delivered, cancelled or given up.
@@ -87,7 +102,9 @@ extension AppDatabase {
                             untaken: entry.stage == .digest ? untaken : nil))
                 }
             }
-            return Claim(community: community, deliveries: deliveries)
+            let outboxMark = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM outbox") ?? 0
+            let reportMark = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM report") ?? 0
+            return Claim(community: community, deliveries: deliveries, outboxMark: outboxMark, reportMark: reportMark)
         }
     }
 
@@ -164,11 +181,14 @@ extension AppDatabase {
         }
     }
 
-    /// Moves the whole pending schedule by `seconds` after the wall clock was stepped by that much, so that every
-    /// step and promise keeps its real-time distance. Returns false when another process on the same clock already
-    /// moved it for this step.
+    /// Moves the pending schedule by `seconds` after the wall clock was stepped by that much, so that every step and
+    /// promise keeps its real-time distance. Rows and reports up to `marks` were written before the step; of those
+    /// written since, a report created within `oldFrame` (times the old clock gave) was too, and its rows move with
+    /// it. Returns false when another process on the same clock already moved the schedule for this step.
     @discardableResult
-    public func shiftSchedule(by seconds: TimeInterval, detectedAt now: Date) async throws -> Bool {
+    public func shiftSchedule(
+        by seconds: TimeInterval, detectedAt now: Date, upTo marks: (outbox: Int64, report: Int64), orCreatedIn oldFrame: ClosedRange<Date>
+    ) async throws -> Bool {
         try await writer.write { db in
             let seen = try Bool.fetchOne(
                 db, sql: "SELECT EXISTS (SELECT 1 FROM clock_step WHERE ABS(seconds - ?) < 2 AND at > ?)",
@@ -179,13 +199,13 @@ extension AppDatabase {
                 sql: """
                     UPDATE outbox SET next_try_at = strftime('%Y-%m-%d %H:%M:%f', next_try_at, ?1),
                         due_at = strftime('%Y-%m-%d %H:%M:%f', due_at, ?1)
-                    WHERE \(pending)
-                    """, arguments: [modifier])
+                    WHERE \(pending) AND (id <= ?2 OR report_id IN (SELECT id FROM report WHERE id > ?3 AND created_at BETWEEN ?4 AND ?5))
+                    """, arguments: [modifier, marks.outbox, marks.report, oldFrame.lowerBound, oldFrame.upperBound])
             try db.execute(
                 sql: """
                     UPDATE report SET promise_due_at = strftime('%Y-%m-%d %H:%M:%f', promise_due_at, ?1)
-                    WHERE status = 'open' AND breached_at IS NULL
-                    """, arguments: [modifier])
+                    WHERE status = 'open' AND breached_at IS NULL AND (id <= ?2 OR created_at BETWEEN ?3 AND ?4)
+                    """, arguments: [modifier, marks.report, oldFrame.lowerBound, oldFrame.upperBound])
             try db.execute(sql: "INSERT INTO clock_step (at, seconds) VALUES (?, ?)", arguments: [now, seconds])
             return true
         }
@@ -207,7 +227,7 @@ extension AppDatabase {
                         reportID: nil, responderID: responderID, channel: index, channelKind: channel.kind, channelRef: channel.ref,
                         event: .digest, step: 0, dueAt: now, idemKey: "digest/\(day)/\(responderID)/\(index)", stage: .digest)
                     try entry.insert(db, onConflict: Database.ConflictResolution.ignore)
-                    if entry.id != nil { planned += 1 }
+                    planned += db.changesCount
                 }
             }
             return planned

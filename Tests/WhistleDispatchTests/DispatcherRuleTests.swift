@@ -322,6 +322,21 @@ struct DispatcherRuleTests {
         }
         #expect(digests == ["digest/20261123/r-shang/0", "digest/20261124/r-shang/0"])
     }
+
+    @Test("a digest for a robot fits its text limit, naming how many more there are, with category labels")
+    func digestFits() {
+        let items = (1...30).map {
+            UntakenList.Item(number: String(format: "20261123-%04d", $0), pointName: "红哨塑像（南门）", category: "漏水 / 下水堵塞", createdAt: t0)
+        }
+        var note = Notification(
+            event: .digest, step: 0, responderID: "r-shang", responderPhone: nil, community: "晨宇社区", reportNumber: "", status: .open,
+            pointID: "", pointName: "", pointKind: .station, category: "", categoryLabel: "", description: "", createdAt: t0, window: nil,
+            untaken: UntakenList(count: 120, oldest: items), link: "http://127.0.0.1:8080/api/v1/reports?status=open")
+        note.textBytes = 2048
+        let text = note.text(now: t0)
+        #expect(text.utf8.count <= 2048)
+        #expect(text.contains("共 120 件") && text.contains("20261123-0001") && text.contains("……另有"))
+    }
 }
 
 /// A fresh, empty database file.
