@@ -17,11 +17,13 @@ public func buildApplication(
     services: [any Service] = [],
     logger: Logger = Logger(label: "whistle.server")
 ) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(config: config, database: database, clock: clock, notifier: notifier, metrics: metrics, logger: logger)
+    let scans = ScanCounter(database: database, logger: logger)
+    let router = try await buildRouter(
+        config: config, database: database, clock: clock, notifier: notifier, metrics: metrics, logger: logger, scans: scans)
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "whistle"),
-        services: services,
+        services: services + [scans],
         logger: logger
     )
 }
@@ -30,6 +32,15 @@ public func buildApplication(
 public func buildRouter(
     config: ServerConfig, database: AppDatabase, clock: any WallClock = SystemWallClock(), notifier: @escaping @Sendable () -> Void = {},
     metrics: WhistleMetrics = WhistleMetrics(), logger: Logger = Logger(label: "whistle.server")
+) async throws -> Router<WhistleRequestContext> {
+    try await buildRouter(
+        config: config, database: database, clock: clock, notifier: notifier, metrics: metrics, logger: logger,
+        scans: ScanCounter(database: database, logger: logger))
+}
+
+func buildRouter(
+    config: ServerConfig, database: AppDatabase, clock: any WallClock, notifier: @escaping @Sendable () -> Void, metrics: WhistleMetrics,
+    logger: Logger, scans: ScanCounter
 ) async throws -> Router<WhistleRequestContext> {
     let pages = try await Pages.load()
     let tokens = FormTokens(key: try await database.serverKey(named: "form-token"))
@@ -42,7 +53,7 @@ public func buildRouter(
     PointController(
         database: database, pages: pages, clock: clock, tokens: tokens, photos: photos,
         trustedProxies: config.trustedProxies, clientLimiter: RateLimiter(config.limits.perClient),
-        pointLimiter: RateLimiter(config.limits.perPoint), notifier: notifier, metrics: metrics, logger: logger
+        pointLimiter: RateLimiter(config.limits.perPoint), scans: scans, notifier: notifier, metrics: metrics, logger: logger
     ).addRoutes(to: router.group("p"))
     StatusController(database: database, pages: pages, clock: clock).addRoutes(to: router.group("t"))
     let responders = ResponderController(database: database, clock: clock, photos: photos, links: links, metrics: metrics, logger: logger)

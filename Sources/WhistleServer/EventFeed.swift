@@ -33,7 +33,10 @@ struct EventFeed: Sendable {
 
     @Sendable func stream(_ request: Request, context: WhistleRequestContext) async throws -> Response {
         let responder = try context.requireResponder()
-        let scope = try await database.scope(for: responder)
+        let initialScope = try await database.scope(for: responder)
+        // The bearer token the middleware accepted: checked again while the stream is open, so revoking it (or
+        // deactivating its responder) ends the feed within a heartbeat instead of at the next reconnect.
+        let token = request.headers[.authorization].map { String($0.split(separator: " ", maxSplits: 1).last ?? "") } ?? ""
         var last = try await database.lastEventID()
         if let resume = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap(Int64.init), resume >= 0, resume < last { last = resume }
         let start = last
@@ -43,6 +46,7 @@ struct EventFeed: Sendable {
         let body = ResponseBody { writer in
             var cursor = start
             var quiet = Duration.zero
+            var scope = initialScope
             let encoder = JSONEncoder()
             encoder.dateEncodingStrategy = .iso8601
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -69,6 +73,12 @@ struct EventFeed: Sendable {
                     try await Task.sleep(for: poll)
                     quiet += poll
                     if quiet >= heartbeat {
+                        guard let current = try await database.responder(token: token), current.id == responder.id else {
+                            try await writer.write(ByteBuffer(string: "event: revoked\ndata: {}\n\n"))
+                            break
+                        }
+                        // A re-import may have moved the responder to other grids or another role.
+                        scope = try await database.scope(for: current)
                         // Proxies drop idle connections; a comment line keeps it open and tells the client we are alive.
                         try await writer.write(ByteBuffer(string: ": ping\n\n"))
                         quiet = .zero

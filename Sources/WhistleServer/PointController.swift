@@ -17,6 +17,7 @@ struct PointController: Sendable {
     let trustedProxies: Set<String>
     let clientLimiter: RateLimiter
     let pointLimiter: RateLimiter
+    let scans: ScanCounter
     let notifier: @Sendable () -> Void
     let metrics: WhistleMetrics
     let logger: Logger
@@ -29,7 +30,7 @@ struct PointController: Sendable {
     @Sendable func show(_ request: Request, context: WhistleRequestContext) async throws -> Response {
         let language = Language(request: request)
         guard let (point, community) = try await find(context) else { return notFound(language) }
-        try await database.countScan(pointID: point.id, at: clock.now())
+        scans.record(pointID: point.id, at: clock.now())
         return form(point: point, community: community, language: language, fields: nil, errors: [:], status: .ok)
     }
 

@@ -100,4 +100,38 @@ extension AppDatabase {
                     """, arguments: [pointID, ShanghaiTime.dayStamp(now)])
         }
     }
+
+    /// Adds views counted in memory, all in one transaction that does not wait for the disk (see `ScanCounter`).
+    public func addScans(_ tallies: [ScanTally]) async throws {
+        try await writeRelaxed { db in
+            for tally in tallies {
+                try db.execute(
+                    sql: """
+                        INSERT INTO scan_count (point_id, day, count) VALUES (?, ?, ?)
+                        ON CONFLICT (point_id, day) DO UPDATE SET count = count + excluded.count
+                        """, arguments: [tally.key.pointID, tally.key.day, tally.count])
+            }
+        }
+    }
+}
+
+/// Views of one point's page on one local day.
+public struct ScanTally: Sendable, Equatable {
+    public struct Key: Sendable, Hashable {
+        public var pointID: String
+        public var day: String
+
+        public init(pointID: String, day: String) {
+            self.pointID = pointID
+            self.day = day
+        }
+    }
+
+    public var key: Key
+    public var count: Int
+
+    public init(key: Key, count: Int) {
+        self.key = key
+        self.count = count
+    }
 }

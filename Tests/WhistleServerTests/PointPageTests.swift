@@ -107,4 +107,30 @@ struct PointPageTests {
         }
         #expect(total == 3)
     }
+
+    @Test("a page view writes nothing at once: counts go in together every few seconds (and at shutdown)")
+    func scansAreBatched() async throws {
+        let database = try seededDatabase()
+        let statue = try #require(try await database.point(id: "statue-south-gate"))
+        final class Log: @unchecked Sendable {
+            let lock = NSLock()
+            var writes = 0
+        }
+        let log = Log()
+        try await database.writer.write { db in
+            db.trace(options: .statement) { event in
+                if case .statement(let statement) = event, statement.sql.contains("scan_count") { log.lock.withLock { log.writes += 1 } }
+            }
+        }
+        try await testApp(database).test(.router) { client in
+            for _ in 0..<50 { try await client.execute(uri: "/p/\(statue.code)", method: .get) { _ in } }
+            // Fifty views, not one write yet: page views no longer queue residents' reports behind fsyncs.
+            #expect(log.lock.withLock { log.writes } == 0)
+        }
+        #expect(log.lock.withLock { log.writes } <= 2)
+        let total = try await database.writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT SUM(count) FROM scan_count WHERE point_id = 'statue-south-gate'")
+        }
+        #expect(total == 50)
+    }
 }
