@@ -17,7 +17,7 @@ public func buildApplication(
     services: [any Service] = [],
     logger: Logger = Logger(label: "whistle.server")
 ) async throws -> some ApplicationProtocol {
-    let scans = ScanCounter(database: database, logger: logger)
+    let scans = ScanCounter(database: database, interval: config.scanFlushEvery, logger: logger)
     let router = try await buildRouter(
         config: config, database: database, clock: clock, notifier: notifier, metrics: metrics, logger: logger, scans: scans)
     return Application(

@@ -8,6 +8,8 @@ public struct ServerConfig: Sendable {
     /// Addresses besides loopback that may read `/metrics` (a Prometheus on another host); the client's address is
     /// the one behind a trusted proxy, so the public never reads the server's counters through it.
     public var metricsFrom: Set<String>
+    /// How often page views counted in memory are written (see `ScanCounter`).
+    public var scanFlushEvery: Duration = .seconds(5)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, trustedProxies: Set<String> = [], limits: RateLimits = .init(), metricsFrom: Set<String> = []
