@@ -83,7 +83,7 @@ struct PointController: Sendable {
         var photoIDs: [String] = []
         if let bytes = submitted.photo {
             do {
-                photoIDs.append(try photos.save(bytes))
+                photoIDs.append(try await photos.save(bytes))
             } catch let error as PhotoError {
                 let (key, status): (String, HTTPResponse.Status) =
                     switch error {
@@ -107,7 +107,12 @@ struct PointController: Sendable {
                     photoIDs: photoIDs, statusKeyHash: Secret.hash(key), formNonce: nonce),
                 at: now)
         } catch StoreError.replayed {
+            photos.remove(photoIDs)
             return pages.message(language, title: "replayed_title", body: "replayed_body", link: formLink, status: .conflict)
+        } catch {
+            // Nothing was stored: neither may its photo be.
+            photos.remove(photoIDs)
+            throw error
         }
         // Committed: only now is the resident told it was received.
         notifier()

@@ -281,4 +281,23 @@ struct ReportFormTests {
         }
         #expect(try await reportCount(database) == 2)
     }
+
+    @Test("a replayed form with a photo leaves no photo behind that no report names")
+    func replayLeavesNoPhoto() async throws {
+        let database = try seededDatabase()
+        let statue = try #require(try await database.point(id: "statue-south-gate"))
+        let upload = try phoneJPEG(width: 320, height: 240, marker: "x")
+        try await testApp(database).test(.router) { client in
+            let form = try await client.execute(uri: "/p/\(statue.code)", method: .get)
+            let token = try #require(formToken(String(buffer: form.body)))
+            let body = multipart(good + [("form_token", token)], photo: upload)
+            let first = try await client.execute(uri: "/p/\(statue.code)", method: .post, headers: .multipart(), body: body)
+            #expect(first.status == .seeOther)
+            let replay = try await client.execute(uri: "/p/\(statue.code)", method: .post, headers: .multipart(), body: body)
+            #expect(replay.status == .conflict)
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: database.photosDirectory)
+        let named = try #require(try await database.report(number: "20261123-0001")).photoIDs
+        #expect(files == named, "only the stored report's photo is on disk")
+    }
 }
