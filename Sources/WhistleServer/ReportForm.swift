@@ -54,7 +54,9 @@ extension SubmittedForm {
             }
             return SubmittedForm(fields: fields, photo: nil)
         case "multipart/form-data":
-            guard let boundary = Self.boundary(contentType),
+            // The form has six fields: a body with many more parts is not a resident's, and is refused before the parser
+            // builds a value for each of thousands of parts.
+            guard let boundary = Self.boundary(contentType), Self.partCount(buffer, boundary: boundary) <= maxParts,
                 let parts = try? FormDataDecoder().decode(MultipartFields.self, from: buffer, boundary: boundary)
             else { throw FormError.unreadable }
             let fields = ReportFields(
@@ -65,6 +67,32 @@ extension SubmittedForm {
             return SubmittedForm(fields: fields, photo: photo)
         default:
             throw FormError.unreadable
+        }
+    }
+
+    /// More parts than the form has fields, with room for a browser's extras.
+    static let maxParts = 16
+
+    /// How many parts a multipart body declares: occurrences of the delimiter, found with `memchr` on its first byte
+    /// and `memcmp` for the rest, stopping once past the limit.
+    static func partCount(_ buffer: ByteBuffer, boundary: String) -> Int {
+        let delimiter = Array("--\(boundary)".utf8)
+        return buffer.withUnsafeReadableBytes { body -> Int in
+            guard let base = body.baseAddress, !delimiter.isEmpty else { return 0 }
+            var count = 0
+            var offset = 0
+            while offset + delimiter.count <= body.count, count <= maxParts + 1 {
+                guard let hit = memchr(base + offset, Int32(delimiter[0]), body.count - offset - delimiter.count + 1) else { break }
+                let at = base.distance(to: UnsafeRawPointer(hit))
+                if memcmp(hit, delimiter, delimiter.count) == 0 {
+                    count += 1
+                    offset = at + delimiter.count
+                } else {
+                    offset = at + 1
+                }
+            }
+            // The closing delimiter (`--boundary--`) ends the last part rather than opening one.
+            return max(0, count - 1)
         }
     }
 

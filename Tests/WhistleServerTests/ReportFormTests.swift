@@ -300,4 +300,23 @@ struct ReportFormTests {
         let named = try #require(try await database.report(number: "20261123-0001")).photoIDs
         #expect(files == named, "only the stored report's photo is on disk")
     }
+
+    @Test("a multipart body with thousands of parts is refused before it is parsed")
+    func thousandsOfParts() async throws {
+        let database = try seededDatabase()
+        let statue = try #require(try await database.point(id: "statue-south-gate"))
+        try await testApp(database).test(.router) { client in
+            let form = try await client.execute(uri: "/p/\(statue.code)", method: .get)
+            let token = try #require(formToken(String(buffer: form.body)))
+            let extra = (0..<5000).map { ("x\($0)", "y") }
+            let started = ContinuousClock.now
+            let response = try await client.execute(
+                uri: "/p/\(statue.code)", method: .post, headers: .multipart(), body: multipart(good + [("form_token", token)] + extra))
+            #expect(response.status == .badRequest)
+            #expect(started.duration(to: .now) < .seconds(5))
+            // The same form with its own fields only goes through.
+            let fine = try await client.execute(uri: "/p/\(statue.code)", method: .post, headers: .multipart(), body: multipart(good + [("form_token", token)]))
+            #expect(fine.status == .seeOther)
+        }
+    }
 }
