@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 import WhistleDispatch
 import WhistleStore
@@ -20,8 +21,10 @@ public func buildApplication(
     let scans = ScanCounter(database: database, interval: config.scanFlushEvery, logger: logger)
     let router = try await buildRouter(
         config: config, database: database, clock: clock, notifier: notifier, metrics: metrics, logger: logger, scans: scans)
+    let idle = TimeAmount.nanoseconds(Int64(config.idleTimeout.components.seconds) * 1_000_000_000 + config.idleTimeout.components.attoseconds / 1_000_000_000)
     return Application(
         router: router,
+        server: .http1(configuration: .init(idleTimeout: idle)),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "whistle"),
         services: services + [scans],
         logger: logger

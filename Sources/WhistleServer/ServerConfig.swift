@@ -8,6 +8,9 @@ public struct ServerConfig: Sendable {
     /// Addresses besides loopback that may read `/metrics` (a Prometheus on another host); the client's address is
     /// the one behind a trusted proxy, so the public never reads the server's counters through it.
     public var metricsFrom: Set<String>
+    /// A connection that sends nothing for this long is closed: half-sent requests cannot hold sockets (and file
+    /// descriptors) forever when the server faces the internet directly.
+    public var idleTimeout: Duration = .seconds(30)
     /// How often page views counted in memory are written (see `ScanCounter`).
     public var scanFlushEvery: Duration = .seconds(5)
 

@@ -135,4 +135,34 @@ struct PointPageTests {
         }
         #expect(total == 50)
     }
+
+    @Test("a half-sent request does not hold its connection past the idle timeout")
+    func idleConnectionsClose() async throws {
+        let database = try seededDatabase()
+        var config = ServerConfig()
+        config.idleTimeout = .seconds(1)
+        try await testApp(database, config: config).test(.live) { client in
+            let port = try #require(client.port)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            #expect(connected == 0)
+            let partial = "GET /healthz HTTP/1.1\r\nHost: x\r\n"
+            _ = partial.withCString { send(fd, $0, strlen($0), 0) }
+            var timeout = timeval(tv_sec: 10, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let started = ContinuousClock.now
+            var byte: UInt8 = 0
+            // The server closes the connection (recv returns 0) instead of waiting for the rest forever.
+            let received = await Task.detached { recv(fd, &byte, 1, 0) }.value
+            #expect(received == 0)
+            #expect(started.duration(to: .now) < .seconds(5))
+        }
+    }
 }
