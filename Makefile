@@ -26,6 +26,10 @@ deps:
 	if ! python3 -c 'import selenium' 2>/dev/null; then \
 		python3 -m pip install -q selenium 2>/dev/null || python3 -m pip install -q --break-system-packages selenium \
 			|| echo "note: could not install selenium from PyPI; the browser test will be skipped"; \
+	fi; \
+	if ! python3 -c 'import openapi_spec_validator' 2>/dev/null; then \
+		python3 -m pip install -q openapi-spec-validator 2>/dev/null || python3 -m pip install -q --break-system-packages openapi-spec-validator \
+			|| echo "note: could not install openapi-spec-validator from PyPI; the OpenAPI test will fail"; \
 	fi
 
 build: deps

@@ -201,6 +201,18 @@ struct ResponderAPITests {
             #expect(served.status == .ok)
             #expect(String(buffer: served.body) == yaml)
         }
+        // An independent validator reads the document as a client generator would (it once parsed an unquoted ": " in a
+        // description into stray keys). `make deps` installs openapi-spec-validator from PyPI.
+        let validator = Process()
+        validator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        validator.arguments = ["python3", "-m", "openapi_spec_validator", root.appendingPathComponent("Sources/WhistleServer/openapi.yaml").path]
+        let output = Pipe()
+        validator.standardOutput = output
+        validator.standardError = output
+        try validator.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        validator.waitUntilExit()
+        #expect(validator.terminationStatus == 0, "openapi-spec-validator (pip install openapi-spec-validator, or make deps): \(text)")
     }
 }
 
