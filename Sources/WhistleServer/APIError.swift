@@ -20,6 +20,7 @@ struct APIError: HTTPResponseError {
         switch error {
         case .notFound(let what): self = .notFound("\(what) not found")
         case .notAllowed(let why): self = .conflict(why)
+        case .forbidden(let why): self = .forbidden(why)
         case .replayed: self = .conflict("already submitted")
         case .unusable: self = APIError(status: .serviceUnavailable, title: "Unavailable", detail: "the database is unavailable")
         }

@@ -59,7 +59,8 @@ func buildRouter(
         pointLimiter: RateLimiter(config.limits.perPoint), scans: scans, notifier: notifier, metrics: metrics, logger: logger
     ).addRoutes(to: router.group("p"))
     StatusController(database: database, pages: pages, clock: clock).addRoutes(to: router.group("t"))
-    let responders = ResponderController(database: database, clock: clock, photos: photos, links: links, metrics: metrics, logger: logger)
+    let responders = ResponderController(
+        database: database, clock: clock, photos: photos, links: links, notifier: notifier, metrics: metrics, logger: logger)
     responders.addPhotoRoute(to: router.group("api/v1"))
     responders.addRoutes(to: router.group("api/v1").add(middleware: BearerAuthMiddleware(database: database)))
     router.get("api/openapi.yaml") { _, _ in openAPI.response() }

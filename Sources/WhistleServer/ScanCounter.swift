@@ -31,11 +31,13 @@ final class ScanCounter: Service, Sendable {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: self.interval)
+                if Task.isCancelled { break }  // the last write is below
                 await self.flush()
             }
         }
-        // Stopping: what was counted since the last write goes in now.
-        await flush()
+        // Stopping: what was counted since the last write goes in now. In a task of its own, because this one may be
+        // cancelled (a hard stop rather than a graceful one) and GRDB refuses to start a write in a cancelled task.
+        await Task { await self.flush() }.value
     }
 
     func flush() async {

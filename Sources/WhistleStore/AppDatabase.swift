@@ -93,6 +93,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible, Equatable {
     case unusable(path: String, reason: String)
     case notFound(String)
     case notAllowed(String)
+    /// The person may not do this (their role, or the report is someone else's); unlike `notAllowed`, not about state.
+    case forbidden(String)
     /// A form token that was already used: the same form submitted twice.
     case replayed
 
@@ -101,6 +103,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible, Equatable {
         case .unusable(let path, let reason): "cannot use database \(path): \(reason)"
         case .notFound(let what): "\(what) not found"
         case .notAllowed(let why): why
+        case .forbidden(let why): why
         case .replayed: "this form was already submitted"
         }
     }

@@ -131,28 +131,4 @@ extension AppDatabase {
     public func lastEventID() async throws -> Int64 {
         try await writer.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM event") ?? 0 }
     }
-
-    /// Reopens a resolved report (the fix did not hold).
-    @discardableResult
-    public func reopen(number: String, by responderID: String, note: String, at now: Date) async throws -> Report {
-        try await writer.write { db in
-            guard var report = try Report.filter(Report.Columns.number == number).fetchOne(db) else {
-                throw StoreError.notFound("report \(number)")
-            }
-            guard let next = report.status.applying(.reopen) else {
-                throw StoreError.notAllowed("cannot reopen report \(number): it is \(report.status.rawValue)")
-            }
-            report.status = next
-            report.resolvedAt = nil
-            report.resolvedBy = nil
-            try report.update(db)
-            try db.execute(sql: "UPDATE report SET resolve_seconds = NULL WHERE id = ?", arguments: [report.id])
-            var event = Event(reportID: report.id, at: now, kind: "reopened", actor: responderID, detail: ["note": note])
-            try event.insert(db)
-            // The fix did not hold: whoever holds it now is reminded again if it stays unresolved.
-            let round = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE report_id = ? AND kind = 'reopened'", arguments: [report.id]) ?? 1
-            try Self.planReminders(report: report, taker: report.ackBy ?? responderID, round: round, at: now, db)
-            return report
-        }
-    }
 }

@@ -46,9 +46,6 @@ extension AppDatabase {
     public func acknowledge(number: String, by responderID: String, at now: Date) async throws -> Report {
         try await transition(number: number, action: .acknowledge, by: responderID, at: now) { report, db in
             if report.status == .whistled {
-                guard report.whistledTo == responderID else {
-                    throw StoreError.notAllowed("report \(number) was whistled to \(report.whistledTo ?? "a department"); only it reports in")
-                }
                 guard report.reportedInAt == nil else { throw StoreError.notAllowed("report \(number): the department already reported in") }
                 report.reportedInAt = now
                 try Self.cancelPending(reportID: report.id, stages: [.whistle], at: now, db)
@@ -125,6 +122,19 @@ extension AppDatabase {
         }
     }
 
+    /// Reopens a resolved report (the fix did not hold); whoever holds it is reminded again if it stays unresolved.
+    @discardableResult
+    public func reopen(number: String, by responderID: String, note: String, at now: Date) async throws -> Report {
+        try await transition(number: number, action: .reopen, by: responderID, at: now) { report, db in
+            report.resolvedAt = nil
+            report.resolvedBy = nil
+            // Earlier reopenings planned their reminders under their own keys; this one is the next round.
+            let earlier = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE report_id = ? AND kind = 'reopened'", arguments: [report.id]) ?? 0
+            try Self.planReminders(report: report, taker: report.ackBy ?? responderID, round: earlier + 1, at: now, db)
+            return (["note": note], nil)
+        }
+    }
+
     /// The resident's 1–10 score, once, after the report was resolved.
     public func rate(number: String, keyHash: String, rating: Int, note: String?, at now: Date) async throws {
         try await writer.write { db in
@@ -156,6 +166,9 @@ extension AppDatabase {
             guard let next = report.status.applying(action) else {
                 throw StoreError.notAllowed("cannot \(action.rawValue) report \(number): it is \(report.status.rawValue)")
             }
+            // Who may act is decided here, on the report as this transaction sees it, not on an earlier read.
+            guard let responder = try Responder.fetchOne(db, key: actor) else { throw StoreError.notFound("responder '\(actor)'") }
+            if let refusal = ReportRules.refusal(action, by: responder, on: report) { throw StoreError.forbidden(refusal) }
             let (detail, kind) = try apply(&report, db)
             report.status = next
             try report.update(db)

@@ -81,6 +81,35 @@ struct ResponderAPITests {
         }
     }
 
+    @Test("a whistle or a reopening through the API wakes the dispatcher: the department is paged now, not at the idle tick")
+    func actionsWakeTheDispatcher() async throws {
+        let database = try apiDatabase()
+        let number = try await database.createReport(statueReport, at: ManualClock().now().addingTimeInterval(-60)).report.number
+        let zhao = try await database.issueToken(responderID: "r-zhao")
+        let wakes = WakeCounter()
+        try await testApp(database, notifier: { wakes.wake() }).test(.router) { client in
+            func post(_ path: String, _ body: String = "{}") async throws -> HTTPResponse.Status {
+                try await client.execute(uri: "/api/v1/reports/\(number)/\(path)", method: .post, headers: bearer(zhao), body: ByteBuffer(string: body)).status
+            }
+            let status1 = try await post("ack")
+            #expect(status1 == .ok)
+            let before = wakes.value
+            let status2 = try await post("whistle", #"{"to":"d-city","note":"路面塌陷"}"#)
+            #expect(status2 == .ok)
+            #expect(wakes.value == before + 1)
+            let status3 = try await post("resolve", #"{"note":"修好了"}"#)
+            #expect(status3 == .ok)
+            let resolved = wakes.value
+            let status4 = try await post("reopen", #"{"note":"又坏了"}"#)
+            #expect(status4 == .ok)
+            #expect(wakes.value == resolved + 1)
+            // A refused action plans nothing and wakes nobody.
+            let status5 = try await post("reopen", #"{"note":"x"}"#)
+            #expect(status5 == .conflict)
+            #expect(wakes.value == resolved + 1)
+        }
+    }
+
     @Test("every transition, and every refused one with 409")
     func transitions() async throws {
         let database = try apiDatabase()

@@ -34,10 +34,19 @@ final class ManualClock: WallClock, @unchecked Sendable {
     func advance(_ seconds: TimeInterval) { lock.withLock { current += seconds } }
 }
 
-func testApp(_ database: AppDatabase, clock: any WallClock = ManualClock(), config: ServerConfig = ServerConfig()) async throws
-    -> some ApplicationProtocol
-{
-    try await buildApplication(config: config, database: database, clock: clock)
+func testApp(
+    _ database: AppDatabase, clock: any WallClock = ManualClock(), config: ServerConfig = ServerConfig(),
+    notifier: @escaping @Sendable () -> Void = {}
+) async throws -> some ApplicationProtocol {
+    try await buildApplication(config: config, database: database, clock: clock, notifier: notifier)
+}
+
+/// Counts how often the app woke the dispatcher.
+final class WakeCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int { lock.withLock { count } }
+    func wake() { lock.withLock { count += 1 } }
 }
 
 /// The hidden form token from a rendered form.

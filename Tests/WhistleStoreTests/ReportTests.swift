@@ -46,6 +46,31 @@ struct ReportTests {
         #expect(Set(outbox.map(\.idemKey)).count == outbox.count)
     }
 
+    @Test("who may act is decided in the transaction that acts, on the report as it is then")
+    func rulesInsideTheTransaction() async throws {
+        let (database, _) = try seeded()
+        let t0 = local("2026-11-23T09:00:00")
+        let number = try await database.createReport(draft(), at: t0).report.number
+        try await database.acknowledge(number: number, by: "r-zhao", at: t0.addingTimeInterval(60))
+        // r-qian read the report while it was open; by the time the write runs, r-zhao has it.
+        await #expect(throws: StoreError.forbidden("take report \(number) first (whistle ack), or ask the grid leader")) {
+            try await database.whistle(number: number, by: "r-qian", to: "d-city", note: "x", at: t0.addingTimeInterval(120))
+        }
+        await #expect(throws: StoreError.self) { try await database.reject(number: number, by: "r-zhao", note: "x", at: t0) }
+        // Deactivated after their token was checked: refused inside the write too.
+        try await database.writer.write { db in try db.execute(sql: "UPDATE responder SET active = 0 WHERE id = 'r-zhao'") }
+        await #expect(throws: StoreError.forbidden("r-zhao is no longer active")) {
+            try await database.resolve(number: number, by: "r-zhao", note: "ok", at: t0.addingTimeInterval(180))
+        }
+        await #expect(throws: StoreError.notFound("responder 'nobody'")) {
+            try await database.resolve(number: number, by: "nobody", note: "ok", at: t0.addingTimeInterval(180))
+        }
+        // The grid leader still may; nothing above left a trace in the timeline.
+        try await database.resolve(number: number, by: "r-li", note: "修好了", at: t0.addingTimeInterval(240))
+        let id = try #require(try await database.report(number: number)?.id)
+        #expect(try await database.events(reportID: id).map(\.kind) == ["created", "acknowledged", "resolved"])
+    }
+
     @Test("a second report on the same point and category within 2 hours is linked, not escalated again")
     func duplicates() async throws {
         let (database, _) = try seeded()

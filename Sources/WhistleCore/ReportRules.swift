@@ -1,0 +1,32 @@
+/// Who may do what to a report. The store applies these inside the transaction that acts, against the report as it is
+/// then — a check made on an earlier read could be stale by the time the write runs (someone else took the report,
+/// it was whistled on, the responder was deactivated).
+public enum ReportRules {
+    /// Why `responder` may not apply `action` to `report`, or nil when they may.
+    /// The status machine (`ReportStatus.applying`) is checked separately: this is about the person, not the state.
+    public static func refusal(_ action: ReportAction, by responder: Responder, on report: Report) -> String? {
+        guard responder.active else { return "\(responder.id) is no longer active" }
+        let oversees = responder.role == .gridLeader || responder.role == .secretary
+        let number = report.number
+        switch action {
+        case .acknowledge:
+            // On a whistled report only the department reports in; otherwise anyone who can see it may take it.
+            if report.status == .whistled, report.whistledTo != responder.id {
+                return "report \(number) was whistled to \(report.whistledTo ?? "a department"); only it reports in"
+            }
+            return nil
+        case .resolve:
+            if report.ackBy == responder.id || report.whistledTo == responder.id || oversees { return nil }
+            return "only whoever took report \(number), its department, a grid leader or the secretary can resolve it"
+        case .whistle:
+            if report.ackBy == responder.id || oversees { return nil }
+            return "take report \(number) first (whistle ack), or ask the grid leader"
+        case .reopen:
+            if report.ackBy == responder.id || oversees { return nil }
+            return "only whoever took report \(number), a grid leader or the secretary can reopen it"
+        case .reject, .close:
+            if oversees { return nil }
+            return "only a grid leader or the secretary can \(action.rawValue) report \(number)"
+        }
+    }
+}
