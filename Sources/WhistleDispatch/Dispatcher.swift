@@ -236,6 +236,13 @@ public final class Dispatcher: Service, Sendable {
             let cleared = try await self.database.purgePersonalData(createdBefore: now.addingTimeInterval(-AppDatabase.personalDataRetention), at: now)
             if cleared > 0 { self.logger.info("removed phones and photos older than a year", metadata: ["reports": "\(cleared)"]) }
         }
+        // A photo written for a report that never committed (the process died in between) is removed within the hour.
+        try await job("photos", at: now, isDue: { last in last.map { now.timeIntervalSince($0) >= 3600 || $0 > now } ?? true }) {
+            let (kept, removed) = try await self.database.sweepIncomingPhotos()
+            if kept + removed > 0 {
+                self.logger.info("photos left by an interrupted report settled", metadata: ["kept": "\(kept)", "removed": "\(removed)"])
+            }
+        }
         // Once a day at the policy's time: what nobody took, to the secretary, instead of repeats for weeks.
         let minute = (try await database.community())?.policy.digestMinute ?? EscalationPolicy.defaultDigestMinute
         let today = ShanghaiTime.dayStamp(now)

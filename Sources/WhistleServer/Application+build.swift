@@ -48,7 +48,7 @@ func buildRouter(
     let pages = try await Pages.load()
     let tokens = FormTokens(key: try await database.serverKey(named: "form-token"))
     let links = PhotoLinks(key: try await database.serverKey(named: "photo-link"))
-    let photos = PhotoStore(directory: database.photosDirectory)
+    let photos = PhotoStore(database: database)
     let openAPI = try OpenAPIDocument.load()
     let router = Router(context: WhistleRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())

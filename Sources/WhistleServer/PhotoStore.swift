@@ -3,18 +3,23 @@ import WhistleImaging
 import WhistleStore
 
 /// Residents' photos on disk, beside the database and outside anything served: named by the server, metadata gone.
+///
+/// A photo is written into `incoming/` before its report commits and moved into place after (`settle`); one refused
+/// on the way is removed at once, and one left behind by a crash is swept by the dispatcher's `photos` job
+/// (`AppDatabase.sweepIncomingPhotos`). So no photo outlives its request unless a report names it.
 struct PhotoStore: Sendable {
-    let directory: String
+    let database: AppDatabase
     /// libvips decodes are CPU-bound and long: they run on their own threads, at most one per spare core, so two large
     /// photos on two cores cannot stall every request and the dispatcher on Swift's cooperative pool.
     let gate = DecodeGate(slots: max(1, ProcessInfo.processInfo.activeProcessorCount - 1), queue: 8)
     private static let workers = DispatchQueue(label: "whistle.photos", attributes: .concurrent)
 
-    /// Sanitises and writes a photo; returns its id (the file name). The file is durable before the report commits.
-    /// Throws `PhotoError.unavailable` when more photos wait than the gate queues (the resident is asked to retry).
+    /// Sanitises and writes a photo into `incoming/`; returns its id (the file name). The file is durable before the
+    /// report commits. Throws `PhotoError.unavailable` when more photos wait than the gate queues (the resident is
+    /// asked to retry).
     func save(_ bytes: [UInt8]) async throws -> String {
         guard await gate.enter() else { throw PhotoError.unavailable("the server is busy with other photos; try again in a minute") }
-        let directory = self.directory
+        let directory = database.incomingPhotosDirectory
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<String, any Error>, Never>) in
             Self.workers.async { continuation.resume(returning: Result { try Self.write(bytes, into: directory) }) }
         }
@@ -35,16 +40,22 @@ struct PhotoStore: Sendable {
         return id
     }
 
-    /// Removes photos no report refers to (the report was refused after they were written): the privacy notice's
-    /// one-year retention only finds photos that a report names.
+    /// Moves committed reports' photos out of `incoming/`. A crash before this is harmless: `url(of:)` looks in both
+    /// places and the sweep moves a named photo into place.
+    func settle(_ ids: [String]) {
+        for id in ids where AppDatabase.isPhotoID(id) {
+            try? FileManager.default.moveItem(
+                atPath: database.incomingPhotosDirectory + "/" + id, toPath: database.photosDirectory + "/" + id)
+        }
+    }
+
+    /// Removes photos no report refers to (the report was refused after they were written).
     func remove(_ ids: [String]) {
-        for id in ids { if let url = url(of: id) { try? FileManager.default.removeItem(at: url) } }
+        for id in ids { if let path = database.photoPath(id) { try? FileManager.default.removeItem(atPath: path) } }
     }
 
     func url(of id: String) -> URL? {
-        // Ids are ours: base32 and ".jpg"; anything else is not a photo we stored.
-        guard id.range(of: #"^[a-z2-9]{26}\.jpg$"#, options: .regularExpression) != nil else { return nil }
-        return URL(fileURLWithPath: directory).appendingPathComponent(id)
+        database.photoPath(id).map { URL(fileURLWithPath: $0) }
     }
 }
 

@@ -115,6 +115,7 @@ struct PointController: Sendable {
             throw error
         }
         // Committed: only now is the resident told it was received.
+        photos.settle(photoIDs)
         notifier()
         metrics.reportReceived(duplicate: created.original != nil, dutyGaps: created.dutyGaps.count)
         if !created.dutyGaps.isEmpty {

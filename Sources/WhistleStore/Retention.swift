@@ -28,9 +28,7 @@ extension AppDatabase {
             return items
         }
         for (_, photos) in cleared {
-            for photo in photos where photo.range(of: #"^[a-z2-9]{26}\.jpg$"#, options: .regularExpression) != nil {
-                try? FileManager.default.removeItem(atPath: photosDirectory + "/" + photo)
-            }
+            for photo in photos { if let path = photoPath(photo) { try? FileManager.default.removeItem(atPath: path) } }
         }
         return cleared.count
     }

@@ -296,9 +296,10 @@ struct ReportFormTests {
             let replay = try await client.execute(uri: "/p/\(statue.code)", method: .post, headers: .multipart(), body: body)
             #expect(replay.status == .conflict)
         }
-        let files = try FileManager.default.contentsOfDirectory(atPath: database.photosDirectory)
+        let files = try FileManager.default.contentsOfDirectory(atPath: database.photosDirectory).filter { $0 != "incoming" }
         let named = try #require(try await database.report(number: "20261123-0001")).photoIDs
         #expect(files == named, "only the stored report's photo is on disk")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: database.incomingPhotosDirectory).isEmpty, "nothing waits in incoming/")
     }
 
     @Test("a multipart body with thousands of parts is refused before it is parsed")

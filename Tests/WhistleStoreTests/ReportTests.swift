@@ -146,4 +146,28 @@ struct RetentionTests {
         #expect(try await database.report(number: recent.report.number)?.phone == "13800000008")
         #expect(try await database.events(reportID: purged.id!).map(\.kind).contains("personal_data_removed"))
     }
+
+    @Test("a photo left in incoming/ by a crash: moved into place when a report names it, deleted otherwise, young ones left alone")
+    func sweepIncoming() async throws {
+        let (database, _) = try seeded()
+        let incoming = database.incomingPhotosDirectory
+        try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
+        let named = "abcdefghijkmnpqrstuvwxyz23.jpg", orphan = "zzzzzzzzzzzzzzzzzzzzzzzzzz.jpg", young = "yyyyyyyyyyyyyyyyyyyyyyyyyy.jpg"
+        let written = Date().addingTimeInterval(-7200)
+        // The process died after this report committed, before its photo was moved; and after `orphan` was written,
+        // before its report committed.
+        _ = try await database.createReport(
+            ReportDraft(pointID: "statue-south-gate", category: "water", description: "d", phone: nil, photoIDs: [named], statusKeyHash: "h"),
+            at: written.addingTimeInterval(2))
+        for name in [named, orphan, young, "stray.txt"] {
+            try Data([0xFF, 0xD8]).write(to: URL(fileURLWithPath: incoming + "/" + name))
+            if name != young { try FileManager.default.setAttributes([.modificationDate: written], ofItemAtPath: incoming + "/" + name) }
+        }
+        #expect(database.photoPath(named) == incoming + "/" + named, "served from incoming/ until it is moved")
+        let (kept, removed) = try await database.sweepIncomingPhotos()
+        #expect(kept == 1 && removed == 2)
+        #expect(database.photoPath(named) == database.photosDirectory + "/" + named)
+        #expect(database.photoPath(orphan) == nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: incoming) == [young], "a photo whose request may still be running stays")
+    }
 }
