@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import MultipartKit
 import WhistleCore
 import WhistleStore
 
@@ -11,15 +10,6 @@ struct ReportFields: Decodable {
     var phone: String?
     var website: String?
     var form_token: String?
-}
-
-private struct MultipartFields: Decodable {
-    var category: String?
-    var description: String?
-    var phone: String?
-    var website: String?
-    var form_token: String?
-    var photo: Data?
 }
 
 struct SubmittedForm {
@@ -34,74 +24,59 @@ enum FormError: Error {
 }
 
 extension SubmittedForm {
-    /// Reads an urlencoded or multipart body, refusing an oversized one before reading it when the size is declared.
+    /// The urlencoded form carries no photo: its text fits well within this.
+    static let maxURLEncoded = 64 * 1024
+
+    /// Reads an urlencoded or multipart body, refusing an oversized one before reading it when the size is declared,
+    /// and as soon as it passes a limit otherwise.
     static func read(_ request: inout Request, context: WhistleRequestContext) async throws -> SubmittedForm {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > context.maxUploadSize {
-            throw FormError.tooLarge
-        }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: context.maxUploadSize)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
             throw FormError.tooLarge
         }
         let contentType = request.headers[.contentType] ?? ""
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         switch mediaType {
         case "application/x-www-form-urlencoded":
+            let buffer: ByteBuffer
+            do {
+                buffer = try await request.collectBody(upTo: maxURLEncoded)
+            } catch let error as HTTPError where error.status == .contentTooLarge {
+                throw FormError.tooLarge
+            }
             guard let fields = try? URLEncodedFormDecoder().decode(ReportFields.self, from: String(buffer: buffer)) else {
                 throw FormError.unreadable
             }
             return SubmittedForm(fields: fields, photo: nil)
         case "multipart/form-data":
-            // The form has six fields: a body with many more parts is not a resident's, and is refused before the parser
-            // builds a value for each of thousands of parts.
-            guard let boundary = Self.boundary(contentType), Self.partCount(buffer, boundary: boundary) <= maxParts,
-                let parts = try? FormDataDecoder().decode(MultipartFields.self, from: buffer, boundary: boundary)
-            else { throw FormError.unreadable }
+            guard let boundary = Self.boundary(contentType) else { throw FormError.unreadable }
+            var limits = MultipartForm.Limits()
+            limits.bodyBytes = context.maxUploadSize
+            let form: MultipartForm
+            do {
+                form = try await MultipartForm.read(request.body, boundary: boundary, limits: limits)
+            } catch MultipartForm.Failure.tooLarge {
+                throw FormError.tooLarge
+            } catch {
+                throw FormError.unreadable
+            }
             let fields = ReportFields(
-                category: parts.category, description: parts.description, phone: parts.phone, website: parts.website,
-                form_token: parts.form_token)
+                category: form.fields["category"], description: form.fields["description"], phone: form.fields["phone"],
+                website: form.fields["website"], form_token: form.fields["form_token"])
             // A file input left empty still sends a part, with no bytes.
-            let photo = parts.photo.flatMap { $0.isEmpty ? nil : [UInt8]($0) }
+            let photo = form.files["photo"].flatMap { $0.isEmpty ? nil : $0 }
             return SubmittedForm(fields: fields, photo: photo)
         default:
             throw FormError.unreadable
         }
     }
 
-    /// More parts than the form has fields, with room for a browser's extras.
-    static let maxParts = 16
-
-    /// How many parts a multipart body declares: occurrences of the delimiter, found with `memchr` on its first byte
-    /// and `memcmp` for the rest, stopping once past the limit.
-    static func partCount(_ buffer: ByteBuffer, boundary: String) -> Int {
-        let delimiter = Array("--\(boundary)".utf8)
-        return buffer.withUnsafeReadableBytes { body -> Int in
-            guard let base = body.baseAddress, !delimiter.isEmpty else { return 0 }
-            var count = 0
-            var offset = 0
-            while offset + delimiter.count <= body.count, count <= maxParts + 1 {
-                guard let hit = memchr(base + offset, Int32(delimiter[0]), body.count - offset - delimiter.count + 1) else { break }
-                let at = base.distance(to: UnsafeRawPointer(hit))
-                if memcmp(hit, delimiter, delimiter.count) == 0 {
-                    count += 1
-                    offset = at + delimiter.count
-                } else {
-                    offset = at + 1
-                }
-            }
-            // The closing delimiter (`--boundary--`) ends the last part rather than opening one.
-            return max(0, count - 1)
-        }
-    }
-
+    /// The boundary parameter of a multipart Content-Type (RFC 2046 allows at most 70 characters).
     static func boundary(_ contentType: String) -> String? {
         for parameter in contentType.split(separator: ";").dropFirst() {
             let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             if pair.count == 2, pair[0].lowercased() == "boundary" {
                 let value = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-                return value.isEmpty || value.count > 200 ? nil : value
+                return value.isEmpty || value.count > 70 ? nil : value
             }
         }
         return nil

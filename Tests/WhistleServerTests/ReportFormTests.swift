@@ -256,7 +256,9 @@ struct ReportFormTests {
                 let empty = try await client.execute(uri: "/p/\(statue.code)", method: .post, headers: .urlencoded, body: ByteBuffer())
                 #expect(empty.status == .badRequest)
             }
-            #expect(try await submit(client, code: statue.code, fields: good + [("website", "http://spam")]).status == .badRequest)
+            let honeypot = good.map { $0.0 == "website" ? ("website", "http://spam") : $0 }
+            #expect(try await submit(client, code: statue.code, fields: honeypot).status == .badRequest)
+            #expect(try await submit(client, code: statue.code, fields: good + [("website", "http://spam")]).status == .badRequest, "sent twice")
             // The resident's real report still goes through.
             #expect(try await submit(client, code: statue.code, fields: good).status == .seeOther)
         }
@@ -267,12 +269,16 @@ struct ReportFormTests {
     func combiningFlood() async throws {
         let database = try seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
-        let flood = "a" + String(repeating: "\u{0301}", count: 1_000_000)
+        // 40 KB of marks on one letter: one character, re-shown with the message. Two megabytes: refused as it arrives.
+        let flood = "a" + String(repeating: "\u{0301}", count: 20_000)
         #expect(flood.count == 1)
+        let huge = "a" + String(repeating: "\u{0301}", count: 1_000_000)
         try await testApp(database).test(.router) { client in
             let response = try await submit(client, code: statue.code, fields: [("category", "water"), ("description", flood), ("website", "")])
             #expect(response.status == .unprocessableContent)
             #expect(String(buffer: response.body).contains("太长"))
+            let refused = try await submit(client, code: statue.code, fields: [("category", "water"), ("description", huge), ("website", "")])
+            #expect(refused.status == .contentTooLarge)
             // 1000 Chinese characters, or emoji with skin tones, are fine.
             let long = String(repeating: "漏", count: 1000)
             #expect(try await submit(client, code: statue.code, fields: [("category", "water"), ("description", long), ("website", "")]).status == .seeOther)
