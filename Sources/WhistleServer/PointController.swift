@@ -42,9 +42,9 @@ struct PointController: Sendable {
         let now = clock.now()
 
         let client = ClientAddress.limitKey(ClientAddress.of(request, context: context, trusted: trustedProxies))
-        // Refused at once when this client's or this point's bucket is already empty; spent only below, by a report
-        // that passed every check, so a mistyped phone or a bot's empty POSTs never use up a resident's quota.
-        guard await clientLimiter.has(client, now: now), await pointLimiter.has(point.id, now: now) else { return tooMany(language) }
+        // Refused at once when this client's bucket is already empty; spent only below, by a report that passed every
+        // check, so a mistyped phone or a bot's empty POSTs never use up a resident's quota.
+        guard await clientLimiter.has(client, now: now) else { return tooMany(language) }
 
         let submitted: SubmittedForm
         do {
@@ -78,7 +78,11 @@ struct PointController: Sendable {
             checked = report
         }
 
-        guard await clientLimiter.take(client, now: now), await pointLimiter.take(point.id, now: now) else { return tooMany(language) }
+        guard await clientLimiter.take(client, now: now) else { return tooMany(language) }
+        // The point's bucket never refuses: a handful of clients could otherwise empty it and lock out every resident
+        // at the plaque. Past it, the report is kept but linked to the point's open report instead of paging again.
+        let pointBusy = await !pointLimiter.take(point.id, now: now)
+        if pointBusy { logger.warning("point busy: report linked, not paged again", metadata: ["point": "\(point.id)"]) }
 
         var photoIDs: [String] = []
         if let bytes = submitted.photo {
@@ -104,7 +108,7 @@ struct PointController: Sendable {
             created = try await database.createReport(
                 ReportDraft(
                     pointID: point.id, category: checked.category, description: checked.description, phone: checked.phone,
-                    photoIDs: photoIDs, statusKeyHash: Secret.hash(key), formNonce: nonce),
+                    photoIDs: photoIDs, statusKeyHash: Secret.hash(key), formNonce: nonce, pointBusy: pointBusy),
                 at: now)
         } catch StoreError.replayed {
             photos.remove(photoIDs)

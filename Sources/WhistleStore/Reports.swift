@@ -13,12 +13,17 @@ public struct ReportDraft: Sendable {
     /// The form token's nonce: used once, in the report's own transaction, so a replay is refused and a failed
     /// write leaves the form usable.
     public var formNonce: String?
+    /// The point's burst limit is spent (a flood of reports there): the report is still accepted, but linked to the
+    /// point's newest open report of any category instead of paging the grid again. A resident is never locked out
+    /// by what others sent; responders are not paged once per flooded report.
+    public var pointBusy = false
 
     public init(
         pointID: String, category: String, description: String, phone: String? = nil, photoIDs: [String] = [], statusKeyHash: String,
-        formNonce: String? = nil
+        formNonce: String? = nil, pointBusy: Bool = false
     ) {
         self.formNonce = formNonce
+        self.pointBusy = pointBusy
         self.pointID = pointID
         self.category = category
         self.description = description
@@ -44,6 +49,16 @@ extension AppDatabase {
     /// How long a used form nonce is remembered; form tokens must expire sooner than this.
     public static let formNonceLifetime: TimeInterval = 26 * 3600
 
+    /// The point's newest report still being handled, of any category, created since `since`.
+    static func newestOpen(pointID: String, since: Date, _ db: Database) throws -> Report? {
+        try Report
+            .filter(Report.Columns.pointID == pointID)
+            .filter([ReportStatus.open.rawValue, ReportStatus.acknowledged.rawValue, ReportStatus.whistled.rawValue].contains(Report.Columns.status))
+            .filter(Report.Columns.createdAt >= since)
+            .order(Report.Columns.createdAt.desc)
+            .fetchOne(db)
+    }
+
     /// Numbers, stores and plans a report in ONE transaction: when this returns, the report, its `created`
     /// event and every escalation step are on disk, and only then may the resident be told "received".
     public func createReport(_ draft: ReportDraft, at now: Date) async throws -> CreatedReport {
@@ -67,12 +82,14 @@ extension AppDatabase {
                 .filter(Report.Columns.createdAt >= now.addingTimeInterval(-Self.duplicateWindow))
                 .order(Report.Columns.createdAt)
                 .fetchOne(db)
+            let linked = try original ?? (draft.pointBusy ? Self.newestOpen(pointID: point.id, since: now.addingTimeInterval(-Self.duplicateWindow), db) : nil)
+            let busy = original == nil && linked != nil
 
             var report = Report(
                 number: number, pointID: point.id, category: draft.category, description: draft.description, photoIDs: draft.photoIDs,
-                phone: draft.phone, status: original == nil ? .open : .duplicate, duplicateOf: original?.id,
+                phone: draft.phone, status: linked == nil ? .open : .duplicate, duplicateOf: linked?.id,
                 policyID: community.policyID, createdAt: now, statusKeyHash: draft.statusKeyHash)
-            if original == nil { report.promiseDueAt = now.addingTimeInterval(TimeInterval(community.policy.promiseSeconds)) }
+            if linked == nil { report.promiseDueAt = now.addingTimeInterval(TimeInterval(community.policy.promiseSeconds)) }
             try report.insert(db)
             guard let reportID = report.id else { throw StoreError.notFound("report id") }
             try db.execute(
@@ -80,12 +97,13 @@ extension AppDatabase {
                 arguments: [Int(ShanghaiTime.dayStamp(now)), community.policy.promiseSeconds, reportID])
 
             var detail = ["number": number]
-            if let original { detail["duplicate_of"] = original.number }
+            if let linked { detail["duplicate_of"] = linked.number }
+            if busy { detail["linked_because"] = "point_busy" }
             var created = Event(reportID: reportID, at: now, kind: "created", actor: "resident", detail: detail)
             try created.insert(db)
 
             // A duplicate rides on the original's escalation; planning it again would page people twice.
-            guard original == nil else { return CreatedReport(report: report, original: original, outbox: [], dutyGaps: []) }
+            guard linked == nil else { return CreatedReport(report: report, original: linked, outbox: [], dutyGaps: []) }
 
             let roster = try Self.roster(db)
             var outbox: [OutboxEntry] = []

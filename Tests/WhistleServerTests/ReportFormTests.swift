@@ -212,6 +212,43 @@ struct ReportFormTests {
         #expect(try await reportCount(database) == 2)
     }
 
+    @Test("a handful of clients cannot lock out a point: past its limit a report is kept and linked, not refused")
+    func busyPointStillAccepts() async throws {
+        let database = try seededDatabase()
+        let statue = try #require(try await database.point(id: "statue-south-gate"))
+        let config = ServerConfig(
+            trustedProxies: ["127.0.0.1"],
+            limits: RateLimits(perClient: .init(burst: 2, refillSeconds: 600), perPoint: .init(burst: 3, refillSeconds: 600)))
+        try await testApp(database, config: config).test(.live) { client in
+            func send(from address: String, category: String) async throws -> TestResponse {
+                let forwarded: HTTPFields = [HTTPField.Name("X-Forwarded-For")!: address]
+                let form = try await client.execute(uri: "/p/\(statue.code)", method: .get, headers: forwarded)
+                let token = try #require(formToken(String(buffer: form.body)))
+                var headers = HTTPFields.multipart()
+                headers[HTTPField.Name("X-Forwarded-For")!] = address
+                let fields = [("category", category), ("description", "测试"), ("website", ""), ("form_token", token)]
+                return try await client.execute(uri: "/p/\(statue.code)", method: .post, headers: headers, body: multipart(fields))
+            }
+            // Three clients, two valid reports each: twice what the point's bucket holds.
+            for (index, address) in ["203.0.113.1", "203.0.113.2", "203.0.113.3"].enumerated() {
+                for category in ["water", "road"] {
+                    #expect(try await send(from: address, category: index == 0 ? category : "fire").status == .seeOther)
+                }
+            }
+            // A resident who sent nothing yet still gets in.
+            let resident = try await send(from: "198.51.100.20", category: "help")
+            #expect(resident.status == .seeOther)
+            // One client is still limited on its own.
+            #expect(try await send(from: "203.0.113.1", category: "help").status == .tooManyRequests)
+        }
+        #expect(try await reportCount(database) == 7)
+        let resident = try #require(try await database.report(number: "20261123-0007"))
+        #expect(resident.status == .duplicate, "linked to the point's open report instead of paging again")
+        #expect(try await database.outbox(reportID: resident.id!).isEmpty)
+        let created = try #require(try await database.events(reportID: resident.id!).first)
+        #expect(created.detail["linked_because"] == "point_busy")
+    }
+
     @Test("XSS in what the resident typed comes back escaped")
     func xss() async throws {
         let database = try seededDatabase()
