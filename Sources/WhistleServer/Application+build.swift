@@ -63,7 +63,8 @@ func buildRouter(
         database: database, clock: clock, photos: photos, links: links, notifier: notifier, metrics: metrics, logger: logger)
     responders.addPhotoRoute(to: router.group("api/v1"))
     responders.addRoutes(to: router.group("api/v1").add(middleware: BearerAuthMiddleware(database: database)))
-    router.get("api/openapi.yaml") { _, _ in openAPI.response() }
+    // The API's map is for those who use the API (a responder's token), not for anyone probing the public site.
+    router.group("api").add(middleware: BearerAuthMiddleware(database: database)).get("openapi.yaml") { _, _ in openAPI.response() }
     router.get("metrics") { request, context in
         // The counters are for the host's monitoring, not for the public the proxy forwards.
         let client = ClientAddress.of(request, context: context, trusted: config.trustedProxies)

@@ -225,8 +225,10 @@ struct ResponderAPITests {
             }
         }
         #expect(routes == documented, "in the router only: \(routes.subtracting(documented)); in the document only: \(documented.subtracting(routes))")
+        let token = try await database.issueToken(responderID: "r-zhao")
         try await testApp(database).test(.router) { client in
-            let served = try await client.execute(uri: "/api/openapi.yaml", method: .get)
+            #expect(try await client.execute(uri: "/api/openapi.yaml", method: .get).status == .unauthorized, "not for the public")
+            let served = try await client.execute(uri: "/api/openapi.yaml", method: .get, headers: bearer(token))
             #expect(served.status == .ok)
             #expect(String(buffer: served.body) == yaml)
         }
