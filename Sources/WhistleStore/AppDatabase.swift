@@ -41,9 +41,13 @@ public struct AppDatabase: Sendable {
         return database
     }
 
+    /// Residents' reports, committed in groups (see `ReportIntake`); shared by every copy of this value.
+    let intake: ReportIntake
+
     init(writer: any DatabaseWriter, path: String) {
         self.writer = writer
         self.path = path
+        self.intake = ReportIntake { items in try await Self.insertReports(items, writer: writer) }
     }
 
     /// The journal mode and synchronous level of the writer connection, as SQLite reports them.

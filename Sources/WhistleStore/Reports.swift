@@ -61,69 +61,96 @@ extension AppDatabase {
 
     /// Numbers, stores and plans a report in ONE transaction: when this returns, the report, its `created`
     /// event and every escalation step are on disk, and only then may the resident be told "received".
+    ///
+    /// Reports that arrive while a commit is on its way to the disk share the next one (`ReportIntake`): each in a
+    /// savepoint of its own, so one refused report (a replayed form) does not touch the others, and every caller
+    /// returns only after the commit that holds its report.
     public func createReport(_ draft: ReportDraft, at now: Date) async throws -> CreatedReport {
+        try await intake.submit(draft, at: now)
+    }
+
+    /// How many commits have carried how many residents' reports since this process opened the database.
+    public func intakeCounts() async -> (commits: Int, reports: Int) { await intake.counts() }
+
+    /// Several reports in one transaction, each in its own savepoint; the outer error (the commit failed) is everyone's.
+    static func insertReports(_ items: [(draft: ReportDraft, at: Date)], writer: any DatabaseWriter) async throws
+        -> [Result<CreatedReport, any Error>]
+    {
         try await writer.write { db in
-            guard let community = try Self.community(db) else { throw StoreError.notFound("community (run whistle import)") }
-            guard let point = try Point.fetchOne(db, key: draft.pointID), point.active else {
-                throw StoreError.notFound("point '\(draft.pointID)'")
-            }
-            if let nonce = draft.formNonce {
-                try db.execute(sql: "DELETE FROM form_nonce WHERE used_at < ?", arguments: [now.addingTimeInterval(-Self.formNonceLifetime)])
-                guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM form_nonce WHERE nonce = ?)", arguments: [nonce]) == false else {
-                    throw StoreError.replayed
+            items.map { item in
+                Result {
+                    var created: CreatedReport?
+                    try db.inSavepoint {
+                        created = try Self.insertReport(item.draft, at: item.at, db)
+                        return .commit
+                    }
+                    return created!
                 }
-                try db.execute(sql: "INSERT INTO form_nonce (nonce, used_at) VALUES (?, ?)", arguments: [nonce, now])
             }
-            let number = try Self.nextNumber(at: now, db)
-            let original = try Report
-                .filter(Report.Columns.pointID == point.id && Report.Columns.category == draft.category)
-                .filter([ReportStatus.open.rawValue, ReportStatus.acknowledged.rawValue, ReportStatus.whistled.rawValue]
-                    .contains(Report.Columns.status))
-                .filter(Report.Columns.createdAt >= now.addingTimeInterval(-Self.duplicateWindow))
-                .order(Report.Columns.createdAt)
-                .fetchOne(db)
-            let linked = try original ?? (draft.pointBusy ? Self.newestOpen(pointID: point.id, since: now.addingTimeInterval(-Self.duplicateWindow), db) : nil)
-            let busy = original == nil && linked != nil
-
-            var report = Report(
-                number: number, pointID: point.id, category: draft.category, description: draft.description, photoIDs: draft.photoIDs,
-                phone: draft.phone, status: linked == nil ? .open : .duplicate, duplicateOf: linked?.id,
-                policyID: community.policyID, createdAt: now, statusKeyHash: draft.statusKeyHash)
-            if linked == nil { report.promiseDueAt = now.addingTimeInterval(TimeInterval(community.policy.promiseSeconds)) }
-            try report.insert(db)
-            guard let reportID = report.id else { throw StoreError.notFound("report id") }
-            try db.execute(
-                sql: "UPDATE report SET local_day = ?, promise_seconds = ? WHERE id = ?",
-                arguments: [Int(ShanghaiTime.dayStamp(now)), community.policy.promiseSeconds, reportID])
-
-            var detail = ["number": number]
-            if let linked { detail["duplicate_of"] = linked.number }
-            if busy { detail["linked_because"] = "point_busy" }
-            var created = Event(reportID: reportID, at: now, kind: "created", actor: "resident", detail: detail)
-            try created.insert(db)
-
-            // A duplicate rides on the original's escalation; planning it again would page people twice.
-            guard linked == nil else { return CreatedReport(report: report, original: linked, outbox: [], dutyGaps: []) }
-
-            let roster = try Self.roster(db)
-            var outbox: [OutboxEntry] = []
-            var gaps: [Int] = []
-            for (index, step) in community.policy.steps.enumerated() {
-                let due = now.addingTimeInterval(TimeInterval(step.afterSeconds))
-                let planned = try Self.plan(
-                    report: report, gridID: point.gridID, targets: step.notify, event: .notify, step: index, key: "notify/\(index)",
-                    due: due, roster: roster, db)
-                if planned.dutyGap { gaps.append(index) }
-                outbox += planned.entries
-            }
-            // The breach is planned with the steps: if the promise passes unacknowledged, the secretary hears of it
-            // even if the dispatcher was down at that moment.
-            let breach = try Self.plan(
-                report: report, gridID: point.gridID, targets: [.secretary], event: .breach, step: community.policy.steps.count,
-                key: "breach", due: now.addingTimeInterval(TimeInterval(community.policy.promiseSeconds)), roster: roster, db)
-            outbox += breach.entries
-            return CreatedReport(report: report, original: nil, outbox: outbox, dutyGaps: gaps)
         }
+    }
+
+    static func insertReport(_ draft: ReportDraft, at now: Date, _ db: Database) throws -> CreatedReport {
+        guard let community = try Self.community(db) else { throw StoreError.notFound("community (run whistle import)") }
+        guard let point = try Point.fetchOne(db, key: draft.pointID), point.active else {
+            throw StoreError.notFound("point '\(draft.pointID)'")
+        }
+        if let nonce = draft.formNonce {
+            try db.execute(sql: "DELETE FROM form_nonce WHERE used_at < ?", arguments: [now.addingTimeInterval(-Self.formNonceLifetime)])
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM form_nonce WHERE nonce = ?)", arguments: [nonce]) == false else {
+                throw StoreError.replayed
+            }
+            try db.execute(sql: "INSERT INTO form_nonce (nonce, used_at) VALUES (?, ?)", arguments: [nonce, now])
+        }
+        let number = try Self.nextNumber(at: now, db)
+        let original = try Report
+            .filter(Report.Columns.pointID == point.id && Report.Columns.category == draft.category)
+            .filter([ReportStatus.open.rawValue, ReportStatus.acknowledged.rawValue, ReportStatus.whistled.rawValue]
+                .contains(Report.Columns.status))
+            .filter(Report.Columns.createdAt >= now.addingTimeInterval(-Self.duplicateWindow))
+            .order(Report.Columns.createdAt)
+            .fetchOne(db)
+        let linked = try original ?? (draft.pointBusy ? Self.newestOpen(pointID: point.id, since: now.addingTimeInterval(-Self.duplicateWindow), db) : nil)
+        let busy = original == nil && linked != nil
+
+        var report = Report(
+            number: number, pointID: point.id, category: draft.category, description: draft.description, photoIDs: draft.photoIDs,
+            phone: draft.phone, status: linked == nil ? .open : .duplicate, duplicateOf: linked?.id,
+            policyID: community.policyID, createdAt: now, statusKeyHash: draft.statusKeyHash)
+        if linked == nil { report.promiseDueAt = now.addingTimeInterval(TimeInterval(community.policy.promiseSeconds)) }
+        try report.insert(db)
+        guard let reportID = report.id else { throw StoreError.notFound("report id") }
+        try db.execute(
+            sql: "UPDATE report SET local_day = ?, promise_seconds = ? WHERE id = ?",
+            arguments: [Int(ShanghaiTime.dayStamp(now)), community.policy.promiseSeconds, reportID])
+
+        var detail = ["number": number]
+        if let linked { detail["duplicate_of"] = linked.number }
+        if busy { detail["linked_because"] = "point_busy" }
+        var created = Event(reportID: reportID, at: now, kind: "created", actor: "resident", detail: detail)
+        try created.insert(db)
+
+        // A duplicate rides on the original's escalation; planning it again would page people twice.
+        guard linked == nil else { return CreatedReport(report: report, original: linked, outbox: [], dutyGaps: []) }
+
+        let roster = try Self.roster(db)
+        var outbox: [OutboxEntry] = []
+        var gaps: [Int] = []
+        for (index, step) in community.policy.steps.enumerated() {
+            let due = now.addingTimeInterval(TimeInterval(step.afterSeconds))
+            let planned = try Self.plan(
+                report: report, gridID: point.gridID, targets: step.notify, event: .notify, step: index, key: "notify/\(index)",
+                due: due, roster: roster, db)
+            if planned.dutyGap { gaps.append(index) }
+            outbox += planned.entries
+        }
+        // The breach is planned with the steps: if the promise passes unacknowledged, the secretary hears of it
+        // even if the dispatcher was down at that moment.
+        let breach = try Self.plan(
+            report: report, gridID: point.gridID, targets: [.secretary], event: .breach, step: community.policy.steps.count,
+            key: "breach", due: now.addingTimeInterval(TimeInterval(community.policy.promiseSeconds)), roster: roster, db)
+        outbox += breach.entries
+        return CreatedReport(report: report, original: nil, outbox: outbox, dutyGaps: gaps)
     }
 
     /// `YYYYMMDD-NNNN`: the sequence restarts each local (Asia/Shanghai) day.

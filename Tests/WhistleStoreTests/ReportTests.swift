@@ -71,6 +71,44 @@ struct ReportTests {
         #expect(try await database.events(reportID: id).map(\.kind) == ["created", "acknowledged", "resolved"])
     }
 
+    @Test("reports arriving together share commits; each keeps its own number and its own answer")
+    func groupCommit() async throws {
+        let (database, _) = try seeded()
+        let t0 = local("2026-11-23T09:00:00")
+        let categories = ["water", "road", "fire", "help"]
+        let results = await withTaskGroup(of: Result<String, any Error>.self) { group in
+            for index in 0..<60 {
+                group.addTask {
+                    var report = ReportDraft(
+                        pointID: "statue-south-gate", category: categories[index % 4], description: "第\(index)件", statusKeyHash: "h",
+                        formNonce: index == 59 ? "nonce-7" : "nonce-\(index)")
+                    report.phone = nil
+                    do {
+                        return .success(try await database.createReport(report, at: t0.addingTimeInterval(Double(index) / 100)).report.number)
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+            }
+            var all: [Result<String, any Error>] = []
+            for await result in group { all.append(result) }
+            return all
+        }
+        // The 60th reuses the 8th's form: refused alone, whichever of the two came first.
+        let numbers = results.compactMap { try? $0.get() }
+        #expect(numbers.count == 59)
+        #expect(results.filter { if case .failure(let error) = $0 { (error as? StoreError) == .replayed } else { false } }.count == 1)
+        #expect(Set(numbers) == Set((1...59).map { String(format: "20261123-%04d", $0) }), "gap-free, none twice")
+        let (commits, reports) = await database.intakeCounts()
+        #expect(reports == 60)
+        #expect(commits < 60, "\(commits) commits for 60 reports arriving together")
+        // Every report that was answered is there with its event and its plan.
+        for number in numbers {
+            let report = try #require(try await database.report(number: number))
+            #expect(try await database.events(reportID: report.id!).first?.kind == "created")
+        }
+    }
+
     @Test("a second report on the same point and category within 2 hours is linked, not escalated again")
     func duplicates() async throws {
         let (database, _) = try seeded()
