@@ -6,16 +6,18 @@ import WhistleStore
 ///
 /// `issued.nonce.mac`, where the MAC (HMAC-SHA256 with a key kept in the database) covers the point, the time
 /// and the nonce. The nonce is used up in the report's own transaction (see `ReportDraft.formNonce`).
-struct FormTokens: Sendable {
+public struct FormTokens: Sendable {
     let key: SymmetricKey
+    /// The name of the server key that signs them (`AppDatabase.serverKey(named:)`).
+    public static let keyName = "form-token"
     /// A resident may leave the form open a while (reading glasses, a neighbour's help); not for days.
     static let lifetime: TimeInterval = 24 * 3600
 
-    init(key: [UInt8]) {
+    public init(key: [UInt8]) {
         self.key = SymmetricKey(data: key)
     }
 
-    func issue(pointID: String, now: Date) -> String {
+    public func issue(pointID: String, now: Date) -> String {
         let issued = String(Int64(now.timeIntervalSince1970))
         let nonce = Secret.generate(bytes: 12)
         return "\(issued).\(nonce).\(mac(pointID: pointID, issued: issued, nonce: nonce))"
@@ -34,9 +36,21 @@ struct FormTokens: Sendable {
         return parts[1]
     }
 
+    /// Lower-case hex; `String(format:)` per byte cost more than the HMAC itself (perf, BENCHMARKS.md).
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     private func mac(pointID: String, issued: String, nonce: String) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: Data("form|\(pointID)|\(issued)|\(nonce)".utf8), using: key)
-        return code.map { String(format: "%02x", $0) }.joined()
+        return Self.hex(code)
     }
 
     private static func equal(_ a: String, _ b: String) -> Bool {

@@ -21,12 +21,18 @@ struct Pages: Sendable {
 
     /// An HTML answer; `context` values are escaped by the templates (`{{x}}`).
     func render(_ name: String, _ context: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
-        let html = library.render(context, withTemplate: name) ?? ""
-        var headers = HTTPFields()
-        headers[.contentType] = "text/html; charset=utf-8"
-        headers[.cacheControl] = "no-store"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+        Self.response(html(name, context), status: status)
     }
+
+    func html(_ name: String, _ context: [String: Any]) -> String {
+        library.render(context, withTemplate: name) ?? ""
+    }
+
+    static func response(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    static let headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
 
     /// A short page that says what happened and, where it helps, links back to the form.
     func message(_ language: Language, title: String, body: String, link: String? = nil, status: HTTPResponse.Status) -> Response {

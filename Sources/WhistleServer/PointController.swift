@@ -18,6 +18,7 @@ struct PointController: Sendable {
     let clientLimiter: RateLimiter
     let pointLimiter: RateLimiter
     let scans: ScanCounter
+    let formPages = FormPages()
     let notifier: @Sendable () -> Void
     let metrics: WhistleMetrics
     let logger: Logger
@@ -29,9 +30,18 @@ struct PointController: Sendable {
 
     @Sendable func show(_ request: Request, context: WhistleRequestContext) async throws -> Response {
         let language = Language(request: request)
-        guard let (point, community) = try await find(context) else { return notFound(language) }
-        scans.record(pointID: point.id, at: clock.now())
-        return form(point: point, community: community, language: language, fields: nil, errors: [:], status: .ok)
+        let snapshot = try await database.snapshot()
+        guard case .active(let point) = snapshot.lookup(code: context.parameters.get("code") ?? ""), let community = snapshot.community else {
+            return notFound(language)
+        }
+        let now = clock.now()
+        scans.record(pointID: point.id, at: now)
+        // The page is the same for every resident but for its form token: rendered once per point, language and
+        // change of the community (`snapshot.version`), then only the token is put in.
+        let page = formPages.page(point: point.id, language: language, version: snapshot.version) {
+            formHTML(point: point, community: community, language: language, fields: nil, errors: [:], token: FormPages.slot)
+        }
+        return page.response(token: tokens.issue(pointID: point.id, now: now))
     }
 
     @Sendable func submit(_ request: Request, context: WhistleRequestContext) async throws -> Response {
@@ -132,8 +142,8 @@ struct PointController: Sendable {
     }
 
     private func find(_ context: WhistleRequestContext) async throws -> (Point, CommunityInfo)? {
-        let code = context.parameters.get("code") ?? ""
-        guard case .active(let point) = try await database.lookup(code: code), let community = try await database.community() else {
+        let snapshot = try await database.snapshot()
+        guard case .active(let point) = snapshot.lookup(code: context.parameters.get("code") ?? ""), let community = snapshot.community else {
             return nil
         }
         return (point, community)
@@ -149,11 +159,19 @@ struct PointController: Sendable {
         pages.message(language, title: "not_found_title", body: "not_found_body", status: .notFound)
     }
 
-    /// The form, fresh or re-shown with what the resident typed and a message next to each field to fix.
+    /// The form re-shown with what the resident typed and a message next to each field to fix.
     private func form(
         point: Point, community: CommunityInfo, language: Language, fields: ReportFields?, errors: [String: String],
         status: HTTPResponse.Status
     ) -> Response {
+        let token = tokens.issue(pointID: point.id, now: clock.now())
+        return Pages.response(formHTML(point: point, community: community, language: language, fields: fields, errors: errors, token: token), status: status)
+    }
+
+    /// The form's HTML, fresh or with what was typed.
+    private func formHTML(
+        point: Point, community: CommunityInfo, language: Language, fields: ReportFields?, errors: [String: String], token: String
+    ) -> String {
         var page = language.pageContext
         page["community"] = community.name
         page["name"] = point.name
@@ -165,9 +183,9 @@ struct PointController: Sendable {
         page["categories"] = community.categories.map { ["id": $0.id, "label": $0.label, "checked": $0.id == fields?.category] }
         page["description"] = fields?.description ?? ""
         page["phone"] = fields?.phone ?? ""
-        page["token"] = tokens.issue(pointID: point.id, now: clock.now())
+        page["token"] = token
         page["hasErrors"] = !errors.isEmpty
         for (field, key) in errors { page["error_\(field)"] = language.text(key) }
-        return pages.render("point", page, status: status)
+        return pages.html("point", page)
     }
 }

@@ -43,11 +43,15 @@ public struct AppDatabase: Sendable {
 
     /// Residents' reports, committed in groups (see `ReportIntake`); shared by every copy of this value.
     let intake: ReportIntake
+    /// The community, points and roster, loaded once per change (see `CommunitySnapshot`).
+    let snapshots: SnapshotCache
 
     init(writer: any DatabaseWriter, path: String) {
         self.writer = writer
         self.path = path
-        self.intake = ReportIntake { items in try await Self.insertReports(items, writer: writer) }
+        let snapshots = SnapshotCache()
+        self.snapshots = snapshots
+        self.intake = ReportIntake { items in try await Self.insertReports(items, writer: writer, snapshots: snapshots) }
     }
 
     /// The journal mode and synchronous level of the writer connection, as SQLite reports them.

@@ -262,6 +262,61 @@ enum Migrations {
                     );
                     """)
         }
+        migrator.registerMigration("v8 catalogue version") { db in
+            // What every request reads and almost nothing writes (the community, its policy, points, codes, responders,
+            // duty) is cached in each process. Triggers bump one counter on any change, from any process (an import, a
+            // `whistle points rotate` beside the server), so a cache is checked with one integer read.
+            try db.execute(
+                sql: """
+                    CREATE TABLE catalogue_version (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        version INTEGER NOT NULL
+                    );
+                    INSERT INTO catalogue_version (id, version) VALUES (1, 1);
+                    CREATE TRIGGER policy_insert_bumps_catalogue AFTER INSERT ON policy
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER policy_update_bumps_catalogue AFTER UPDATE ON policy
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER policy_delete_bumps_catalogue AFTER DELETE ON policy
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER community_insert_bumps_catalogue AFTER INSERT ON community
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER community_update_bumps_catalogue AFTER UPDATE ON community
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER community_delete_bumps_catalogue AFTER DELETE ON community
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER responder_insert_bumps_catalogue AFTER INSERT ON responder
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER responder_update_bumps_catalogue AFTER UPDATE ON responder
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER responder_delete_bumps_catalogue AFTER DELETE ON responder
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER grid_insert_bumps_catalogue AFTER INSERT ON grid
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER grid_update_bumps_catalogue AFTER UPDATE ON grid
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER grid_delete_bumps_catalogue AFTER DELETE ON grid
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER duty_insert_bumps_catalogue AFTER INSERT ON duty
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER duty_update_bumps_catalogue AFTER UPDATE ON duty
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER duty_delete_bumps_catalogue AFTER DELETE ON duty
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER point_insert_bumps_catalogue AFTER INSERT ON point
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER point_update_bumps_catalogue AFTER UPDATE ON point
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER point_delete_bumps_catalogue AFTER DELETE ON point
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER retired_code_insert_bumps_catalogue AFTER INSERT ON retired_code
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER retired_code_update_bumps_catalogue AFTER UPDATE ON retired_code
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER retired_code_delete_bumps_catalogue AFTER DELETE ON retired_code
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    """)
+        }
         return migrator
     }
 }

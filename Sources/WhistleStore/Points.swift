@@ -25,7 +25,7 @@ public enum CodeLookup: Sendable, Equatable {
 extension AppDatabase {
     /// Nil until a community has been imported.
     public func community() async throws -> CommunityInfo? {
-        try await writer.read { db in try Self.community(db) }
+        try await snapshot().community
     }
 
     static func community(_ db: Database) throws -> CommunityInfo? {
@@ -61,18 +61,7 @@ extension AppDatabase {
 
     /// What `code` (as printed or typed) refers to.
     public func lookup(code raw: String) async throws -> CodeLookup {
-        guard let code = PointCode.normalize(raw) else { return .unknown }
-        return try await writer.read { db in
-            if let point = try Point.filter(Point.Columns.code == code).fetchOne(db) {
-                return point.active ? .active(point) : .void(point)
-            }
-            if let pointID = try String.fetchOne(db, sql: "SELECT point_id FROM retired_code WHERE code = ?", arguments: [code]),
-                let point = try Point.fetchOne(db, key: pointID)
-            {
-                return .void(point)
-            }
-            return .unknown
-        }
+        try await snapshot().lookup(code: raw)
     }
 
     /// Gives a point a new code; the old one is kept as retired so its plaque reads as void, not unknown.

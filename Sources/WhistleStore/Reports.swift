@@ -73,15 +73,21 @@ extension AppDatabase {
     public func intakeCounts() async -> (commits: Int, reports: Int) { await intake.counts() }
 
     /// Several reports in one transaction, each in its own savepoint; the outer error (the commit failed) is everyone's.
-    static func insertReports(_ items: [(draft: ReportDraft, at: Date)], writer: any DatabaseWriter) async throws
+    static func insertReports(_ items: [(draft: ReportDraft, at: Date)], writer: any DatabaseWriter, snapshots: SnapshotCache) async throws
         -> [Result<CreatedReport, any Error>]
     {
         try await writer.write { db in
-            items.map { item in
+            // Read once for the whole group: the catalogue (checked against its version in this transaction), and the
+            // sweep of form nonces too old to matter.
+            let snapshot = try snapshots.snapshot(db)
+            if let oldest = items.map(\.at).min() {
+                try db.cachedStatement(sql: "DELETE FROM form_nonce WHERE used_at < ?").execute(arguments: [oldest.addingTimeInterval(-Self.formNonceLifetime)])
+            }
+            return items.map { item in
                 Result {
                     var created: CreatedReport?
                     try db.inSavepoint {
-                        created = try Self.insertReport(item.draft, at: item.at, db)
+                        created = try Self.insertReport(item.draft, at: item.at, snapshot: snapshot, db)
                         return .commit
                     }
                     return created!
@@ -90,17 +96,18 @@ extension AppDatabase {
         }
     }
 
-    static func insertReport(_ draft: ReportDraft, at now: Date, _ db: Database) throws -> CreatedReport {
-        guard let community = try Self.community(db) else { throw StoreError.notFound("community (run whistle import)") }
-        guard let point = try Point.fetchOne(db, key: draft.pointID), point.active else {
+    static func insertReport(_ draft: ReportDraft, at now: Date, snapshot: CommunitySnapshot, _ db: Database) throws -> CreatedReport {
+        guard let community = snapshot.community else { throw StoreError.notFound("community (run whistle import)") }
+        guard let point = snapshot.point(id: draft.pointID), point.active else {
             throw StoreError.notFound("point '\(draft.pointID)'")
         }
         if let nonce = draft.formNonce {
-            try db.execute(sql: "DELETE FROM form_nonce WHERE used_at < ?", arguments: [now.addingTimeInterval(-Self.formNonceLifetime)])
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM form_nonce WHERE nonce = ?)", arguments: [nonce]) == false else {
+            // The primary key refuses a nonce used before: the form was already submitted.
+            do {
+                try db.cachedStatement(sql: "INSERT INTO form_nonce (nonce, used_at) VALUES (?, ?)").execute(arguments: [nonce, now])
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
                 throw StoreError.replayed
             }
-            try db.execute(sql: "INSERT INTO form_nonce (nonce, used_at) VALUES (?, ?)", arguments: [nonce, now])
         }
         let number = try Self.nextNumber(at: now, db)
         let original = try Report
@@ -133,7 +140,7 @@ extension AppDatabase {
         // A duplicate rides on the original's escalation; planning it again would page people twice.
         guard linked == nil else { return CreatedReport(report: report, original: linked, outbox: [], dutyGaps: []) }
 
-        let roster = try Self.roster(db)
+        let roster = snapshot.roster
         var outbox: [OutboxEntry] = []
         var gaps: [Int] = []
         for (index, step) in community.policy.steps.enumerated() {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Synchronization
 import WhistleQR
+import WhistleServer
 import WhistleStore
 
 /// Tools for developers and benchmarks, not for community offices.
@@ -9,7 +10,7 @@ struct DevCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev",
         abstract: "Developer tools for benchmarks.",
-        subcommands: [QRBatch.self, Seed.self, PassBench.self]
+        subcommands: [QRBatch.self, Seed.self, PassBench.self, FormTokenBatch.self]
     )
 
     /// Synthetic history for benchmarks (`bench/sla.sh`) and demos of the SLA report.
@@ -33,6 +34,33 @@ struct DevCommands: AsyncParsableCommand {
                 let share = open.map { reports == 0 ? 0 : Double($0) / (Double(reports) * 0.96) } ?? 0.02
                 let inserted = try await database.open().seedHistory(reports: reports, days: days, now: Date(), untaken: share)
                 print("seeded \(inserted) reports over \(days) days in \(start.duration(to: .now))")
+            }
+        }
+    }
+
+    /// Fresh form tokens for a point, one per line, as the server would put in its form: `bench/http.sh` posts each
+    /// once, so the benchmark measures durable reports rather than refused replays.
+    struct FormTokenBatch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "form-tokens", abstract: "Print COUNT fresh form tokens for a point (signed with this database's key).")
+        @Option(help: "The point's id.") var point: String
+        @Option(help: "How many tokens.") var count = 10_000
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            guard count >= 1, count <= 10_000_000 else { throw ValidationError("--count 1…10000000") }
+        }
+
+        func run() async throws {
+            try await oneLine {
+                let store = try database.open()
+                guard try await store.point(id: point) != nil else { throw CLIError("no point '\(point)'") }
+                let tokens = FormTokens(key: try await store.serverKey(named: FormTokens.keyName))
+                let now = Date()
+                var out = ""
+                out.reserveCapacity(count * 100)
+                for _ in 0..<count { out += tokens.issue(pointID: point, now: now) + "\n" }
+                FileHandle.standardOutput.write(Data(out.utf8))
             }
         }
     }

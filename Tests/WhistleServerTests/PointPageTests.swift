@@ -43,6 +43,27 @@ struct PointPageTests {
         }
     }
 
+    @Test("the form is kept rendered, but each resident gets a fresh token, and a change to the point shows at once")
+    func keptPages() async throws {
+        let database = try seededDatabase()
+        let statue = try #require(try await database.point(id: "statue-south-gate"))
+        try await testApp(database).test(.router) { client in
+            let first = String(buffer: try await client.execute(uri: "/p/\(statue.code)", method: .get).body)
+            let second = String(buffer: try await client.execute(uri: "/p/\(statue.code)", method: .get).body)
+            let (a, b) = (try #require(formToken(first)), try #require(formToken(second)))
+            #expect(a != b)
+            #expect(first.replacingOccurrences(of: a, with: "") == second.replacingOccurrences(of: b, with: ""))
+            #expect(!first.contains("\u{1}"))
+            // Renamed by another connection (an import, another process): the next page says so.
+            let other = try AppDatabase.open(path: database.path)
+            try await other.writer.write { db in try db.execute(sql: "UPDATE point SET name = '红哨子雕塑（新）' WHERE id = 'statue-south-gate'") }
+            let renamed = String(buffer: try await client.execute(uri: "/p/\(statue.code)", method: .get).body)
+            #expect(renamed.contains("红哨子雕塑（新）"))
+            let english = String(buffer: try await client.execute(uri: "/p/\(statue.code)?lang=en", method: .get).body)
+            #expect(english.contains("lang=\"en\"") || english.contains("Report"))
+        }
+    }
+
     @Test("a merchant's page lists its services")
     func merchant() async throws {
         let database = try seededDatabase()

@@ -147,6 +147,23 @@ struct ReportTests {
         await #expect(throws: StoreError.self) { try await database.rotateCode(pointID: "nope") }
     }
 
+    @Test("the cached snapshot follows a change made by another process at once: a rotated code is void on the next scan")
+    func catalogueFollowsOtherProcesses() async throws {
+        let (server, path) = try seeded()
+        let before = try #require(try await server.point(id: "statue-south-gate"))
+        #expect(try await server.lookup(code: before.code) == .active(before))
+        // `whistle points rotate` in another process: its own connection, its own cache.
+        let cli = try AppDatabase.open(path: path)
+        let rotated = try await cli.rotateCode(pointID: "statue-south-gate")
+        guard case .void = try await server.lookup(code: before.code) else {
+            Issue.record("the old code still reads as active")
+            return
+        }
+        #expect(try await server.lookup(code: rotated.code) == .active(rotated))
+        let version = try await server.snapshot().version
+        #expect(try await server.snapshot().version == version, "nothing changed, nothing reloaded")
+    }
+
     @Test("scan counts are per point and local day")
     func scans() async throws {
         let (database, _) = try seeded()

@@ -1,0 +1,73 @@
+import Foundation
+import GRDB
+import Synchronization
+import WhistleCore
+
+/// What every request reads and almost nothing writes: the community with its policy, the points by code (retired
+/// codes included), and the roster (grids, responders, duty). Loaded once per change, not once per request.
+///
+/// Profiling `GET /p/{code}` and report POSTs showed most of their time in reading and JSON-decoding these rows
+/// again for every request (see BENCHMARKS.md). The `v8` triggers bump `catalogue_version` on any change from any
+/// process, so a cached copy is checked with one integer read in the caller's own snapshot or transaction.
+public struct CommunitySnapshot: Sendable {
+    public let version: Int64
+    public let community: CommunityInfo?
+    let pointsByID: [String: Point]
+    let pointsByCode: [String: Point]
+    let retired: [String: String]
+    let roster: Roster
+
+    /// What a scanned code is now.
+    public func lookup(code raw: String) -> CodeLookup {
+        guard let code = PointCode.normalize(raw) else { return .unknown }
+        if let point = pointsByCode[code] { return point.active ? .active(point) : .void(point) }
+        if let id = retired[code], let point = pointsByID[id] { return .void(point) }
+        return .unknown
+    }
+
+    public func point(id: String) -> Point? { pointsByID[id] }
+
+    static func load(version: Int64, _ db: Database) throws -> CommunitySnapshot {
+        let points = try Point.fetchAll(db)
+        let retired = try Row.fetchAll(db, sql: "SELECT code, point_id FROM retired_code").map { row -> (String, String) in
+            (row["code"], row["point_id"])
+        }
+        return CommunitySnapshot(
+            version: version, community: try AppDatabase.community(db),
+            pointsByID: Dictionary(points.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }),
+            pointsByCode: Dictionary(points.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first }),
+            retired: Dictionary(retired, uniquingKeysWith: { first, _ in first }),
+            roster: try AppDatabase.roster(db))
+    }
+}
+
+/// One per database value (shared by its copies): the newest catalogue this process loaded.
+final class SnapshotCache: Sendable {
+    private let current = Mutex<CommunitySnapshot?>(nil)
+
+    /// The catalogue as `db` sees it: the cached one when its version is current, else loaded and kept.
+    func snapshot(_ db: Database) throws -> CommunitySnapshot {
+        let version = try Int64.fetchOne(db, cachedSQL: "SELECT version FROM catalogue_version") ?? 0
+        if let cached = current.withLock({ $0 }), cached.version == version { return cached }
+        let fresh = try CommunitySnapshot.load(version: version, db)
+        current.withLock { kept in
+            // Another reader may have loaded a newer one meanwhile; keep the newest.
+            if kept.map({ $0.version < version }) ?? true { kept = fresh }
+        }
+        return fresh
+    }
+}
+
+extension Int64 {
+    /// One value from a statement GRDB keeps prepared on the connection.
+    static func fetchOne(_ db: Database, cachedSQL sql: String) throws -> Int64? {
+        try Int64.fetchOne(db.cachedStatement(sql: sql))
+    }
+}
+
+extension AppDatabase {
+    /// The current catalogue (one integer read when nothing changed).
+    public func snapshot() async throws -> CommunitySnapshot {
+        try await writer.read { db in try snapshots.snapshot(db) }
+    }
+}
