@@ -3,7 +3,7 @@ import Foundation
 /// Report numbers residents read over the phone: `20261125-0042`, the local day and its sequence.
 public enum ReportNumber {
     public static func make(day: String, sequence: Int) -> String {
-        day + "-" + String(format: "%04d", sequence)
+        day + "-" + Digits.padded(sequence, 4)
     }
 
     /// True for `YYYYMMDD-NNNN` (the sequence may grow past four digits on a very busy day).

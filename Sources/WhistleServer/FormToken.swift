@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import WhistleCore
 import WhistleStore
 
 /// Tokens in the report form: prove the form came from us for that point, recently, and was not sent before.
@@ -36,21 +37,9 @@ public struct FormTokens: Sendable {
         return parts[1]
     }
 
-    /// Lower-case hex; `String(format:)` per byte cost more than the HMAC itself (perf, BENCHMARKS.md).
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
     private func mac(pointID: String, issued: String, nonce: String) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: Data("form|\(pointID)|\(issued)|\(nonce)".utf8), using: key)
-        return Self.hex(code)
+        return Digits.hex(code)
     }
 
     private static func equal(_ a: String, _ b: String) -> Bool {

@@ -110,13 +110,16 @@ extension AppDatabase {
             }
         }
         let number = try Self.nextNumber(at: now, db)
-        let original = try Report
-            .filter(Report.Columns.pointID == point.id && Report.Columns.category == draft.category)
-            .filter([ReportStatus.open.rawValue, ReportStatus.acknowledged.rawValue, ReportStatus.whistled.rawValue]
-                .contains(Report.Columns.status))
-            .filter(Report.Columns.createdAt >= now.addingTimeInterval(-Self.duplicateWindow))
-            .order(Report.Columns.createdAt)
-            .fetchOne(db)
+        // The oldest report on this point and category still being handled within the window (index
+        // report_point_category); a statement kept prepared, as this runs for every report.
+        let original = try Report.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT * FROM report WHERE point_id = ? AND category = ? AND created_at >= ?
+                        AND status IN ('open', 'acknowledged', 'whistled')
+                    ORDER BY created_at LIMIT 1
+                    """),
+            arguments: [point.id, draft.category, now.addingTimeInterval(-Self.duplicateWindow)])
         let linked = try original ?? (draft.pointBusy ? Self.newestOpen(pointID: point.id, since: now.addingTimeInterval(-Self.duplicateWindow), db) : nil)
         let busy = original == nil && linked != nil
 
@@ -127,9 +130,8 @@ extension AppDatabase {
         if linked == nil { report.promiseDueAt = now.addingTimeInterval(TimeInterval(community.policy.promiseSeconds)) }
         try report.insert(db)
         guard let reportID = report.id else { throw StoreError.notFound("report id") }
-        try db.execute(
-            sql: "UPDATE report SET local_day = ?, promise_seconds = ? WHERE id = ?",
-            arguments: [Int(ShanghaiTime.dayStamp(now)), community.policy.promiseSeconds, reportID])
+        try db.cachedStatement(sql: "UPDATE report SET local_day = ?, promise_seconds = ? WHERE id = ?")
+            .execute(arguments: [Int(ShanghaiTime.dayStamp(now)), community.policy.promiseSeconds, reportID])
 
         var detail = ["number": number]
         if let linked { detail["duplicate_of"] = linked.number }
@@ -164,8 +166,7 @@ extension AppDatabase {
     static func nextNumber(at now: Date, _ db: Database) throws -> String {
         let day = ShanghaiTime.dayStamp(now)
         let sequence = try Int.fetchOne(
-            db,
-            sql: "INSERT INTO report_day (day, last) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last",
+            db.cachedStatement(sql: "INSERT INTO report_day (day, last) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last"),
             arguments: [day]) ?? 1
         return ReportNumber.make(day: day, sequence: sequence)
     }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import WhistleCore
 
 /// The secret in a resident's status link (`/t/{number}?k=…`) and API tokens: random, shown once, stored hashed.
 public enum Secret {
@@ -24,6 +25,6 @@ public enum Secret {
 
     /// Hex SHA-256, what the database keeps.
     public static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        Digits.hex(SHA256.hash(data: Data(secret.utf8)))
     }
 }

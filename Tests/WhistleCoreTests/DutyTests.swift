@@ -83,4 +83,20 @@ struct DutyTests {
         #expect(ShanghaiTime.dayStamp(local("2026-11-25T23:59:59")) == "20261125")
         #expect(ShanghaiTime.dayStamp(local("2026-11-26T00:00:00")) == "20261126")
     }
+
+    @Test("the arithmetic day stamp agrees with the calendar's, leap days and centuries included")
+    func dayStampArithmetic() {
+        var generator = SystemRandomNumberGenerator()
+        var instants = [local("2028-02-29T12:00:00"), local("2100-03-01T00:00:00"), local("2000-02-29T23:59:59"), local("1992-01-01T08:00:00")]
+        instants += (0..<20_000).map { _ in Date(timeIntervalSince1970: Double.random(in: 694_224_000...4_102_444_800, using: &generator)) }
+        for date in instants {
+            let parts = ShanghaiTime.calendar.dateComponents([.year, .month, .day], from: date)
+            let expected = String(format: "%04d%02d%02d", parts.year!, parts.month!, parts.day!)
+            #expect(ShanghaiTime.dayStamp(date) == expected, "\(date)")
+            if ShanghaiTime.dayStamp(date) != expected { return }
+        }
+        #expect(ReportNumber.make(day: "20261125", sequence: 7) == "20261125-0007")
+        #expect(ReportNumber.make(day: "20261125", sequence: 12345) == "20261125-12345")
+        #expect(Digits.hex([0x00, 0x0f, 0xa0, 0xff]) == "000fa0ff")
+    }
 }
