@@ -9,7 +9,7 @@ PORT ?= 8080
 PACKAGES := pkg-config libqrencode-dev qrencode libcairo2-dev libpango1.0-dev libpng-dev fonts-noto-cjk libvips-dev libzbar-dev \
 	zbar-tools librsvg2-bin poppler-utils sqlite3 chromium chromium-driver
 
-.PHONY: deps build demo test browser-test bench clean
+.PHONY: deps build demo test browser-test api-fuzz bench clean
 
 deps:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done | xargs); \
@@ -45,6 +45,8 @@ test: deps
 	$(SWIFT) test --skip-build --skip DispatchCLITests
 	$(SWIFT) test --skip-build --filter DispatchCLITests
 	@$(MAKE) --no-print-directory browser-test
+	python3 Tests/abuse/abuse_test.py
+	@$(MAKE) --no-print-directory api-fuzz
 
 # The resident form in headless Chromium at 375 px; runs whenever Chromium and selenium are here.
 browser-test:

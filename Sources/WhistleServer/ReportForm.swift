@@ -43,7 +43,14 @@ extension SubmittedForm {
             } catch let error as HTTPError where error.status == .contentTooLarge {
                 throw FormError.tooLarge
             }
-            guard let fields = try? URLEncodedFormDecoder().decode(ReportFields.self, from: String(buffer: buffer)) else {
+            let text = String(buffer: buffer)
+            // Every name and value must percent-decode to UTF-8: the decoder would otherwise keep `%FF` as it came.
+            let valid = text.split(separator: "&").allSatisfy { pair in
+                pair.split(separator: "=", omittingEmptySubsequences: false).allSatisfy {
+                    $0.replacingOccurrences(of: "+", with: " ").removingPercentEncoding != nil
+                }
+            }
+            guard valid, let fields = try? URLEncodedFormDecoder().decode(ReportFields.self, from: text) else {
                 throw FormError.unreadable
             }
             return SubmittedForm(fields: fields, photo: nil)

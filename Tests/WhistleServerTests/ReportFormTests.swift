@@ -78,7 +78,13 @@ struct ReportFormTests {
             let response = try await client.execute(uri: "/p/\(statue.code)", method: .post, headers: .urlencoded, body: ByteBuffer(string: body))
             #expect(response.status == .seeOther)
             #expect(try await database.report(number: "20261123-0001")?.description == "大门口有坑")
+            // Percent-encoded bytes that are not UTF-8 are not text: refused, not stored as they came.
+            let token2 = try #require(formToken(String(buffer: try await client.execute(uri: "/p/\(statue.code)", method: .get).body)))
+            let invalid = "category=road&description=%FF%FE&form_token=\(token2)&website="
+            let refused = try await client.execute(uri: "/p/\(statue.code)", method: .post, headers: .urlencoded, body: ByteBuffer(string: invalid))
+            #expect(refused.status == .badRequest)
         }
+        #expect(try await database.report(number: "20261123-0002") == nil)
     }
 
     @Test("a photo is stored outside anything served, re-encoded, without EXIF")
