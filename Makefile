@@ -5,9 +5,9 @@ PORT ?= 8080
 
 # Debian packages: C libraries we link (qrencode, cairo/pango, vips), the CJK font plaques print with,
 # the independent tools tests check our output with (zbarimg, rsvg-convert, pdftoppm, qrencode),
-# and headless Chromium for the browser test of the resident form.
+# headless Chromium for the browser test of the resident form, and wrk for `make bench`.
 PACKAGES := pkg-config libqrencode-dev qrencode libcairo2-dev libpango1.0-dev libpng-dev fonts-noto-cjk libvips-dev libzbar-dev \
-	zbar-tools librsvg2-bin poppler-utils sqlite3 chromium chromium-driver
+	zbar-tools librsvg2-bin poppler-utils sqlite3 chromium chromium-driver wrk curl
 
 .PHONY: deps build demo test browser-test api-fuzz bench clean
 
@@ -26,6 +26,10 @@ deps:
 	if ! python3 -c 'import selenium' 2>/dev/null; then \
 		python3 -m pip install -q selenium 2>/dev/null || python3 -m pip install -q --break-system-packages selenium \
 			|| echo "note: could not install selenium from PyPI; the browser test will be skipped"; \
+	fi; \
+	if ! command -v schemathesis >/dev/null; then \
+		python3 -m pip install -q schemathesis 2>/dev/null || python3 -m pip install -q --break-system-packages schemathesis \
+			|| echo "note: could not install schemathesis from PyPI; the API fuzzing will fail"; \
 	fi; \
 	if ! python3 -c 'import openapi_spec_validator' 2>/dev/null; then \
 		python3 -m pip install -q openapi-spec-validator 2>/dev/null || python3 -m pip install -q --break-system-packages openapi-spec-validator \
@@ -54,6 +58,14 @@ browser-test:
 		python3 Tests/browser/form_test.py; \
 	else \
 		echo "browser test skipped: needs chromium, chromium-driver and python3 selenium (make deps installs them)"; \
+	fi
+
+# API fuzzing: schemathesis against openapi.yaml and a real server, bounded (30 examples an operation, 10 min at most).
+api-fuzz:
+	@if command -v schemathesis >/dev/null; then \
+		bash Tests/api/fuzz.sh; \
+	else \
+		echo "API fuzzing needs schemathesis (make deps installs it from PyPI)"; exit 1; \
 	fi
 
 bench: deps

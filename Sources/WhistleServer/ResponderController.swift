@@ -71,7 +71,9 @@ struct ResponderController: Sendable {
         let query = request.uri.queryParameters
         var filter = ReportFilter()
         if let status = query.get("status") {
-            if status == "all" {
+            if status.isEmpty {
+                throw APIError.badRequest("'status' is a comma-separated list of statuses, or all")
+            } else if status == "all" {
                 filter.statuses = []
             } else {
                 let statuses = status.split(separator: ",").map { ReportStatus(rawValue: String($0)) }
@@ -80,7 +82,11 @@ struct ResponderController: Sendable {
             }
         }
         filter.gridID = query.get("grid")
-        filter.mine = query.get("mine") == "true" || query.get("mine") == "1"
+        switch query.get("mine") {
+        case nil, "false", "0": filter.mine = false
+        case "true", "1": filter.mine = true
+        case let other?: throw APIError.badRequest("'mine' is true or false, not '\(other.prefix(20))'")
+        }
         let scope = try await database.scope(for: responder)
         let community = try await database.community()
         let now = clock.now()
@@ -158,7 +164,7 @@ struct ResponderController: Sendable {
             throw APIError.forbidden("plaque checks are for a grid leader or the secretary")
         }
         let body = try await Self.decode(PlaqueCheckBody.self, request, context)
-        guard !body.codes.isEmpty, body.codes.count <= 50, body.codes.allSatisfy({ $0.utf8.count <= 2000 }) else {
+        guard !body.codes.isEmpty, body.codes.count <= 50, body.codes.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 2000 }) else {
             throw APIError.badRequest("'codes' must hold 1 to 50 decoded texts")
         }
         var verdicts: [PlaqueVerdict] = []
@@ -213,7 +219,7 @@ struct ResponderController: Sendable {
 
     private func note(_ request: Request, _ context: WhistleRequestContext) async throws -> String {
         let body = try await Self.decode(NoteBody.self, request, context)
-        guard let note = body.note.flatMap(Self.cleanNote), !note.isEmpty else { throw APIError.badRequest("'note' is required: say what was done") }
+        guard let note = body.note.flatMap(Self.cleanNote), !note.isEmpty else { throw APIError.badRequest("'note' is required: say what was done, in at most 1000 characters") }
         return note
     }
 
@@ -225,8 +231,11 @@ struct ResponderController: Sendable {
         }
     }
 
+    /// The note as text, or nil when it holds control characters or more than 1000 characters (Unicode scalars, as
+    /// the document's `maxLength` counts them): refused, never cut short without saying so.
     static func cleanNote(_ raw: String) -> String? {
-        ReportFields.clean(raw).map { String($0.prefix(1000)) }
+        guard raw.unicodeScalars.count <= 1000 else { return nil }
+        return ReportFields.clean(raw)
     }
 
     private func act(_ body: () async throws -> Void) async throws {
