@@ -18,7 +18,9 @@ db="$work/bench.sqlite"
 server=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 sleep 2
-rss() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$server/status"; }
+# Resident memory, and the part of it that is the process's own (RssAnon: heap and stacks, not the mapped binary and
+# shared libraries, which the kernel can drop and share).
+rss() { awk '/VmRSS/ {r = $2} /RssAnon/ {a = $2} END {printf "%.1f MB (own %.1f MB)", r / 1024, a / 1024}' "/proc/$server/status"; }
 idle=$(rss)
 
 code=$(sqlite3 "$db" "SELECT code FROM point WHERE id = 'statue-south-gate'")
@@ -58,4 +60,4 @@ printf '%-44s %12s %10s %16s\n' "GET /p/{code} (form, scan counted)" "$page" "$p
 printf '%-44s %12s %10s %16s\n' "POST /p/{code} (durable report, own token)" "$posts" "$posts_p99" "$(ratio "$posts" "$healthz") × healthz"
 printf '%-44s %12s %10s %16s\n' "raw SQLite WAL FULL one-row commits (baseline)" "$commit" "-" "$(ratio "$posts" "$commit") × commits"
 echo "non-303 POST answers: $posts_bad; non-200 page answers: $page_bad; reports stored: $stored ($linked linked as duplicates); commits: ${batches:-?}"
-echo "server RSS: idle $idle MB, after the POST run $after MB"
+echo "server RSS: idle $idle, after the POST run $after"
