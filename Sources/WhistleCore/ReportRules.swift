@@ -6,6 +6,24 @@ public enum ReportRules {
     /// The status machine (`ReportStatus.applying`) is checked separately: this is about the person, not the state.
     public static func refusal(_ action: ReportAction, by responder: Responder, on report: Report) -> String? {
         guard responder.active else { return "\(responder.id) is no longer active" }
+        return roleRefusal(action, by: responder, on: report)
+    }
+
+    /// What the store asks, inside its write: nil when `scope`'s responder may apply `action` to `report` (on a point of
+    /// `gridID`); `.outOfScope` when the report is not theirs to see (answered as "not found": its existence is not
+    /// theirs to know); `.refused(why)` otherwise.
+    public static func check(_ action: ReportAction, scope: Scope, on report: Report, gridID: String) -> Verdict? {
+        guard scope.responder.active else { return .refused("\(scope.responder.id) is no longer active") }
+        guard scope.allows(report, gridID: gridID) else { return .outOfScope }
+        return roleRefusal(action, by: scope.responder, on: report).map(Verdict.refused)
+    }
+
+    public enum Verdict: Sendable, Equatable {
+        case outOfScope
+        case refused(String)
+    }
+
+    private static func roleRefusal(_ action: ReportAction, by responder: Responder, on report: Report) -> String? {
         let oversees = responder.role == .gridLeader || responder.role == .secretary
         let number = report.number
         switch action {

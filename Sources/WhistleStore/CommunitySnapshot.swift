@@ -15,7 +15,7 @@ public struct CommunitySnapshot: Sendable {
     let pointsByID: [String: Point]
     let pointsByCode: [String: Point]
     let retired: [String: String]
-    let roster: Roster
+    public let roster: Roster
 
     /// What a scanned code is now.
     public func lookup(code raw: String) -> CodeLookup {

@@ -2,29 +2,6 @@ import Foundation
 import GRDB
 import WhistleCore
 
-/// Which reports a responder may see: a grid worker the grids they serve (and what they took), leaders and the
-/// secretary everything, a department what was whistled to it.
-public struct Scope: Sendable {
-    public var responder: Responder
-    public var gridIDs: Set<String>
-
-    public init(responder: Responder, gridIDs: Set<String>) {
-        self.responder = responder
-        self.gridIDs = gridIDs
-    }
-
-    public var seesAll: Bool { responder.role == .gridLeader || responder.role == .secretary }
-
-    public func allows(_ report: Report, gridID: String) -> Bool {
-        if seesAll { return true }
-        switch responder.role {
-        case .gridWorker: return gridIDs.contains(gridID) || report.ackBy == responder.id
-        case .department, .property, .merchant: return report.whistledTo == responder.id
-        case .gridLeader, .secretary: return true
-        }
-    }
-}
-
 /// Filters for a report list.
 public struct ReportFilter: Sendable {
     public var statuses: [ReportStatus]
@@ -50,11 +27,7 @@ public struct ReportSummary: Sendable {
 
 extension AppDatabase {
     public func scope(for responder: Responder) async throws -> Scope {
-        try await writer.read { db in
-            let grids = try String.fetchAll(db, sql: "SELECT DISTINCT grid_id FROM duty WHERE responder_id = ?", arguments: [responder.id])
-            let led = try String.fetchAll(db, sql: "SELECT id FROM grid WHERE leader_id = ?", arguments: [responder.id])
-            return Scope(responder: responder, gridIDs: Set(grids + led))
-        }
+        try await snapshot().roster.scope(for: responder)
     }
 
     /// Reports in `scope` matching `filter`, oldest first (the one waiting longest on top).

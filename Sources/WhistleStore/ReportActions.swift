@@ -166,9 +166,16 @@ extension AppDatabase {
             guard let next = report.status.applying(action) else {
                 throw StoreError.notAllowed("cannot \(action.rawValue) report \(number): it is \(report.status.rawValue)")
             }
-            // Who may act is decided here, on the report as this transaction sees it, not on an earlier read.
-            guard let responder = try Responder.fetchOne(db, key: actor) else { throw StoreError.notFound("responder '\(actor)'") }
-            if let refusal = ReportRules.refusal(action, by: responder, on: report) { throw StoreError.forbidden(refusal) }
+            // Who may act is decided here, on the report, the roster and the responder as this transaction sees them,
+            // not on an earlier read: scope first (outside it, the report is "not found"), then the role's rules.
+            let snapshot = try snapshots.snapshot(db)
+            guard let responder = snapshot.roster.responders[actor] else { throw StoreError.notFound("responder '\(actor)'") }
+            let gridID = snapshot.point(id: report.pointID)?.gridID ?? ""
+            switch ReportRules.check(action, scope: snapshot.roster.scope(for: responder), on: report, gridID: gridID) {
+            case nil: break
+            case .outOfScope: throw StoreError.notFound("report \(number)")
+            case .refused(let why): throw StoreError.forbidden(why)
+            }
             let (detail, kind) = try apply(&report, db)
             report.status = next
             try report.update(db)

@@ -109,6 +109,38 @@ struct ReportTests {
         }
     }
 
+    @Test("the store refuses an action on a report outside the actor's scope, as not found")
+    func scopeInsideTheTransaction() async throws {
+        let (database, _) = try seeded()
+        let t0 = local("2026-11-23T09:00:00")
+        let number = try await database.createReport(draft(), at: t0).report.number
+        // A department sees only what was whistled to it: it cannot take an open report, whatever an earlier read said.
+        await #expect(throws: StoreError.notFound("report \(number)")) {
+            try await database.acknowledge(number: number, by: "d-city", at: t0.addingTimeInterval(60))
+        }
+        try await database.acknowledge(number: number, by: "r-zhao", at: t0.addingTimeInterval(60))
+        try await database.whistle(number: number, by: "r-zhao", to: "d-city", note: "塌陷", at: t0.addingTimeInterval(120))
+        await #expect(throws: StoreError.notFound("report \(number)")) {
+            try await database.resolve(number: number, by: "d-property", note: "x", at: t0.addingTimeInterval(180))
+        }
+        try await database.acknowledge(number: number, by: "d-city", at: t0.addingTimeInterval(240))
+    }
+
+    @Test("the list query and Scope.allows agree, for every responder and every report")
+    func scopeSQLAgreesWithScope() async throws {
+        let database = try await slaHistory()
+        let snapshot = try await database.snapshot()
+        let everything = try await database.reports(
+            in: Scope(responder: Responder(id: "all", name: "all", role: .secretary), gridIDs: []), filter: ReportFilter(statuses: []))
+        #expect(everything.count >= 7)
+        for responder in snapshot.roster.responders.values {
+            let scope = snapshot.roster.scope(for: responder)
+            let listed = Set(try await database.reports(in: scope, filter: ReportFilter(statuses: [])).map(\.report.number))
+            let allowed = Set(everything.filter { scope.allows($0.report, gridID: $0.point.gridID) }.map(\.report.number))
+            #expect(listed == allowed, "\(responder.id)")
+        }
+    }
+
     @Test("a second report on the same point and category within 2 hours is linked, not escalated again")
     func duplicates() async throws {
         let (database, _) = try seeded()
