@@ -62,7 +62,7 @@ struct EventFeed: Sendable {
                     let mine = item.event.detail["responder"] == responder.id || item.event.actor == responder.id
                         || view.report.whistledTo == responder.id || view.report.ackBy == responder.id
                     let payload = Payload(
-                        id: cursor, number: item.number, kind: item.event.kind, at: item.event.at, actor: item.event.actor,
+                        id: cursor, number: item.number, kind: item.event.kind.rawValue, at: item.event.at, actor: item.event.actor,
                         status: view.report.status.rawValue, point: view.point.name, grid: item.gridID, category: view.report.category,
                         mine: mine)
                     let json = String(decoding: try encoder.encode(payload), as: UTF8.self)

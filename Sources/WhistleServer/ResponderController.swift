@@ -107,7 +107,7 @@ struct ResponderController: Sendable {
             viewer: responder, now: now)
         dto.duplicate_of = view.original?.number
         dto.photos = view.report.photoIDs.map { links.link($0, now: now) }
-        dto.timeline = view.events.map { ReportDTO.EventDTO(at: $0.at, kind: $0.kind, actor: $0.actor, detail: $0.detail) }
+        dto.timeline = view.events.map { ReportDTO.EventDTO(at: $0.at, kind: $0.kind.rawValue, actor: $0.actor, detail: $0.detail) }
         return dto
     }
 

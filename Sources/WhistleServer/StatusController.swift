@@ -110,7 +110,7 @@ struct StatusController: Sendable {
         }
         for event in view.events {
             let time = ShanghaiTime.display(event.at)
-            if event.kind == "notified" {
+            if event.kind == .notified {
                 let label = role(event.detail["responder"])
                 if var notified = lastNotified, notified.time == time {
                     if !notified.roles.contains(label) { notified.roles.append(label) }
@@ -124,19 +124,19 @@ struct StatusController: Sendable {
             flush()
             var item: [String: Any] = ["time": time]
             switch event.kind {
-            case "created": item["text"] = language.text("received")
-            case "acknowledged":
+            case .created: item["text"] = language.text("received")
+            case .acknowledged:
                 let responder = event.actor.flatMap { view.actors[$0] }
                 item["text"] = responder?.role == .department ? language.text("reported_in", role(event.actor)) : language.text("acknowledged", role(event.actor))
-            case "whistled": item["text"] = language.text("whistled", role(event.detail["to"]))
-            case "reported_in": item["text"] = language.text("reported_in", role(event.actor))
-            case "resolved":
+            case .whistled: item["text"] = language.text("whistled", role(event.detail["to"]))
+            case .reportedIn: item["text"] = language.text("reported_in", role(event.actor))
+            case .resolved:
                 item["text"] = language.text("resolved")
                 item["note"] = event.detail["note"] ?? ""
-            case "rated": item["text"] = language.text("rated", event.detail["rating"] ?? "")
-            case "breached": item["text"] = language.text("breached")
-            case "reopened": item["text"] = language.text("reopened")
-            case "closed": item["text"] = language.text("closed")
+            case .rated: item["text"] = language.text("rated", event.detail["rating"] ?? "")
+            case .breached: item["text"] = language.text("breached")
+            case .reopened: item["text"] = language.text("reopened")
+            case .closed: item["text"] = language.text("closed")
             default: continue
             }
             items.append(item)

@@ -141,7 +141,7 @@ extension AppDatabase {
             guard db.changesCount > 0, let entry = try OutboxEntry.fetchOne(db, key: outboxID), let reportID = entry.reportID else { return }
             var detail = ["responder": entry.responderID, "channel": entry.channelKind, "step": String(entry.step), "event": entry.event.rawValue]
             if late { detail["late"] = "true" }
-            var event = Event(reportID: reportID, at: now, kind: "notified", actor: "system", detail: detail)
+            var event = Event(reportID: reportID, at: now, kind: .notified, actor: "system", detail: detail)
             try event.insert(db)
         }
     }
@@ -167,7 +167,7 @@ extension AppDatabase {
         try db.execute(sql: "UPDATE outbox SET last_error = ?, failed_at = ?, claimed_by = NULL WHERE id = ?", arguments: [error, now, entry.id])
         guard let reportID = entry.reportID else { return }
         var event = Event(
-            reportID: reportID, at: now, kind: "delivery_failed", actor: "system",
+            reportID: reportID, at: now, kind: .deliveryFailed, actor: "system",
             detail: ["responder": entry.responderID, "channel": entry.channelKind, "step": String(entry.step), "error": error])
         try event.insert(db)
     }

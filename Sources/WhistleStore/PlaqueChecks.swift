@@ -63,7 +63,7 @@ extension AppDatabase {
     /// A patrol saw the point's genuine plaque: a `verified` event at the photo's time.
     public func recordVerified(pointID: String, at date: Date, photo: String, by actor: String) async throws {
         try await writer.write { db in
-            var event = Event(reportID: nil, pointID: pointID, at: date, kind: "verified", actor: actor, detail: ["photo": photo])
+            var event = Event(reportID: nil, pointID: pointID, at: date, kind: .verified, actor: actor, detail: ["photo": photo])
             try event.insert(db)
         }
     }

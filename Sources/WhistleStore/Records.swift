@@ -47,7 +47,7 @@ public struct Event: Codable, Sendable, Equatable, FetchableRecord, MutablePersi
     public var pointID: String?
     public var at: Date
     /// `created`, `notified`, `acknowledged`, `whistled`, `resolved`, `rated`, `breached`, `verified`, …
-    public var kind: String
+    public var kind: EventKind
     /// A responder id, `resident`, or `system`.
     public var actor: String?
     public var detail: [String: String]
@@ -58,7 +58,7 @@ public struct Event: Codable, Sendable, Equatable, FetchableRecord, MutablePersi
         case pointID = "point_id"
     }
 
-    public init(reportID: Int64?, pointID: String? = nil, at: Date, kind: String, actor: String?, detail: [String: String] = [:]) {
+    public init(reportID: Int64?, pointID: String? = nil, at: Date, kind: EventKind, actor: String?, detail: [String: String] = [:]) {
         self.reportID = reportID
         self.pointID = pointID
         self.at = at

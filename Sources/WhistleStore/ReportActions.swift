@@ -49,7 +49,7 @@ extension AppDatabase {
                 guard report.reportedInAt == nil else { throw StoreError.notAllowed("report \(number): the department already reported in") }
                 report.reportedInAt = now
                 try Self.cancelPending(reportID: report.id, stages: [.whistle], at: now, db)
-                return ([:], "reported_in")
+                return ([:], .reportedIn)
             }
             if report.ackAt == nil {
                 report.ackAt = now
@@ -149,7 +149,7 @@ extension AppDatabase {
             report.rating = rating
             report.ratingNote = note
             try report.update(db)
-            var event = Event(reportID: report.id, at: now, kind: "rated", actor: "resident", detail: ["rating": String(rating)])
+            var event = Event(reportID: report.id, at: now, kind: .rated, actor: "resident", detail: ["rating": String(rating)])
             try event.insert(db)
         }
     }
@@ -157,7 +157,7 @@ extension AppDatabase {
     /// Applies `action` if the status machine allows it, records the event with its actor, all in one transaction.
     private func transition(
         number: String, action: ReportAction, by actor: String, at now: Date,
-        apply: @escaping @Sendable (inout Report, Database) throws -> (detail: [String: String], kind: String?)
+        apply: @escaping @Sendable (inout Report, Database) throws -> (detail: [String: String], kind: EventKind?)
     ) async throws -> Report {
         try await writer.write { db in
             guard var report = try Report.filter(Report.Columns.number == number).fetchOne(db) else {
@@ -224,19 +224,5 @@ extension AppDatabase {
         let y = Array(b.utf8)
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
-}
-
-extension ReportAction {
-    /// The event kind a transition writes to the timeline.
-    var eventKind: String {
-        switch self {
-        case .acknowledge: "acknowledged"
-        case .whistle: "whistled"
-        case .resolve: "resolved"
-        case .reopen: "reopened"
-        case .close: "closed"
-        case .reject: "rejected"
-        }
     }
 }
