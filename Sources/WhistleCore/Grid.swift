@@ -1,0 +1,18 @@
+/// An area of the community with its grid worker(s) and leader (网格).
+public struct Grid: Codable, Sendable, Equatable, Identifiable {
+    enum CodingKeys: String, CodingKey {
+        case id
+        case name
+        case leaderID = "leader_id"
+    }
+
+    public var id: String
+    public var name: String
+    public var leaderID: String?
+
+    public init(id: String, name: String, leaderID: String?) {
+        self.id = id
+        self.name = name
+        self.leaderID = leaderID
+    }
+}

@@ -1,0 +1,44 @@
+/// A place with a QR plaque (点位).
+public struct Point: Codable, Sendable, Equatable, Identifiable {
+    enum CodingKeys: String, CodingKey {
+        case id
+        case kind
+        case name
+        case address
+        case gridID = "grid_id"
+        case latitude
+        case longitude
+        case code
+        case services
+        case active
+    }
+
+    public var id: String
+    public var kind: PointKind
+    public var name: String
+    public var address: String?
+    public var gridID: String
+    public var latitude: Double?
+    public var longitude: Double?
+    /// The unguessable token in the QR URL; rotating it voids old plaques.
+    public var code: String
+    /// A merchant's published services (服务项目清单); empty for others.
+    public var services: [String]
+    public var active: Bool
+
+    public init(
+        id: String, kind: PointKind, name: String, address: String? = nil, gridID: String,
+        latitude: Double? = nil, longitude: Double? = nil, code: String, services: [String] = [], active: Bool = true
+    ) {
+        self.id = id
+        self.kind = kind
+        self.name = name
+        self.address = address
+        self.gridID = gridID
+        self.latitude = latitude
+        self.longitude = longitude
+        self.code = code
+        self.services = services
+        self.active = active
+    }
+}
