@@ -152,7 +152,8 @@ struct ResponderController: Sendable {
 
     struct PlaqueCheckBody: Decodable {
         var codes: [String]
-        var taken_at: Date?
+        /// RFC 3339, checked exactly (`Timestamp`).
+        var taken_at: String?
         var photo: String?
         var record: Bool?
     }
@@ -164,6 +165,11 @@ struct ResponderController: Sendable {
             throw APIError.forbidden("plaque checks are for a grid leader or the secretary")
         }
         let body = try await Self.decode(PlaqueCheckBody.self, request, context)
+        var takenAt = clock.now()
+        if let text = body.taken_at {
+            guard let date = Timestamp.parse(text) else { throw APIError.badRequest("'taken_at' is an RFC 3339 time such as 2026-11-25T09:30:00+08:00") }
+            takenAt = date
+        }
         guard !body.codes.isEmpty, body.codes.count <= 50, body.codes.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 2000 }) else {
             throw APIError.badRequest("'codes' must hold 1 to 50 decoded texts")
         }
@@ -172,7 +178,7 @@ struct ResponderController: Sendable {
             let verdict = try await database.check(code: text)
             if body.record == true, verdict.verdict == .genuine, let point = verdict.pointID {
                 let photo = String((body.photo ?? "").prefix(200))
-                try await database.recordVerified(pointID: point, at: body.taken_at ?? clock.now(), photo: photo, by: responder.id)
+                try await database.recordVerified(pointID: point, at: takenAt, photo: photo, by: responder.id)
             }
             verdicts.append(verdict)
         }

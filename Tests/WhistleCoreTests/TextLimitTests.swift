@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import WhistleCore
 
@@ -20,5 +21,19 @@ struct TextLimitTests {
         let cut = TextLimit.prefix(flood, characters: 500)
         #expect(cut == "ok")
         #expect(TextLimit.fits(cut, characters: 500))
+    }
+}
+
+@Suite("Timestamps")
+struct TimestampTests {
+    @Test("RFC 3339 exactly: offsets applied, trailing text and impossible days refused")
+    func parse() {
+        #expect(Timestamp.parse("2026-11-25T09:30:00Z") == Date(timeIntervalSince1970: 1_795_599_000))
+        #expect(Timestamp.parse("2026-11-25T17:30:00+08:00") == Date(timeIntervalSince1970: 1_795_599_000))
+        #expect(Timestamp.parse("2026-11-25T04:00:00-05:30") == Date(timeIntervalSince1970: 1_795_599_000))
+        for bad in ["2026-11-25T09:30:00Z*", "2026-11-25 09:30:00Z", "2026-02-30T00:00:00Z", "2026-04-31T00:00:00Z", "", "2026-11-25T24:00:00Z", "2026-11-25T09:30:00", "1970-02-29T21:43:59Z", "2027-02-29T00:00:00Z"] {
+            #expect(Timestamp.parse(bad) == nil, "\(bad)")
+        }
+        #expect(Timestamp.parse("2028-02-29T00:00:00Z") != nil)
     }
 }
