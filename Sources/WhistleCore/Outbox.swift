@@ -85,7 +85,7 @@ public struct NotificationWindow: Sendable, Equatable {
     public static func of(stage: OutboxStage, report: Report, policy: EscalationPolicy) -> NotificationWindow? {
         switch stage {
         case .promise:
-            let deadline = report.promiseDueAt ?? report.createdAt.addingTimeInterval(TimeInterval(policy.promiseSeconds))
+            let deadline = report.promiseDeadline(promiseSeconds: policy.promiseSeconds)
             return NotificationWindow(kind: .promise, deadline: deadline, seconds: policy.promiseSeconds)
         case .whistle:
             let start = report.whistledAt ?? report.createdAt

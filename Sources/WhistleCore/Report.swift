@@ -84,3 +84,12 @@ public struct Report: Codable, Sendable, Equatable, Identifiable {
         createdAt.addingTimeInterval(TimeInterval(promise.wholeSeconds))
     }
 }
+
+extension Report {
+    /// When the promise breaks unless someone takes the report: the one calculation every reader uses (the dispatcher's
+    /// breach, the API's `deadline_at`, the resident's "time left", the messages). `promiseDueAt` is set at creation and
+    /// moved with the schedule when the wall clock is stepped; rows older than that column fall back to creation + promise.
+    public func promiseDeadline(promiseSeconds: Int64) -> Date {
+        promiseDueAt ?? createdAt.addingTimeInterval(TimeInterval(promiseSeconds))
+    }
+}

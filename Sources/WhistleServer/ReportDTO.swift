@@ -42,7 +42,7 @@ public struct ReportDTO: ResponseEncodable, Decodable, Sendable {
     public var timeline: [EventDTO]?
 
     init(summary report: Report, point: Point, promiseSeconds: Int64, categories: [WhistleCore.Category], viewer: Responder, now: Date) {
-        let deadline = report.createdAt.addingTimeInterval(TimeInterval(promiseSeconds))
+        let deadline = report.promiseDeadline(promiseSeconds: promiseSeconds)
         number = report.number
         status = report.status.rawValue
         self.point = PointDTO(id: point.id, name: point.name, kind: point.kind.rawValue, grid: point.gridID, address: point.address)

@@ -153,7 +153,7 @@ struct StatusController: Sendable {
             let took = ack.timeIntervalSince(report.createdAt)
             return language.text(took <= promise ? "promise_kept" : "promise_broken", duration(took, language))
         }
-        let left = report.createdAt.addingTimeInterval(promise).timeIntervalSince(now)
+        let left = report.promiseDeadline(promiseSeconds: view.policy.promiseSeconds).timeIntervalSince(now)
         if left > 0 { return language.text("promise_left", language.text("minutes", String(Int((left / 60).rounded(.up))))) }
         return language.text("promise_overdue", language.text("minutes", String(Int((-left / 60).rounded(.up)))))
     }

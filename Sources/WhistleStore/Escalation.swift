@@ -29,7 +29,7 @@ extension AppDatabase {
             for var report in overdue {
                 guard let point = try Point.fetchOne(db, key: report.pointID) else { continue }
                 let policy = try policies.policy(report.policyID, db)
-                let deadline = report.promiseDueAt ?? report.createdAt.addingTimeInterval(TimeInterval(policy.promiseSeconds))
+                let deadline = report.promiseDeadline(promiseSeconds: policy.promiseSeconds)
                 report.breachedAt = deadline
                 try report.update(db)
                 var event = Event(reportID: report.id, at: deadline, kind: .breached, actor: "system")

@@ -110,6 +110,23 @@ struct ResponderAPITests {
         }
     }
 
+    @Test("deadline_at is the promise as the dispatcher keeps it: moved with the schedule after a clock step")
+    func deadlineFollowsTheSchedule() async throws {
+        let database = try apiDatabase()
+        let clock = ManualClock()
+        let created = try await database.createReport(statueReport, at: clock.now())
+        let zhao = try await database.issueToken(responderID: "r-zhao")
+        // A clock step of ten minutes moved this open promise (as `shiftSchedule` does); every reader must show the same.
+        try await database.writer.write { db in
+            try db.execute(sql: "UPDATE report SET promise_due_at = ? WHERE id = ?", arguments: [clock.now().addingTimeInterval(1200), created.report.id])
+        }
+        try await testApp(database, clock: clock).test(.router) { client in
+            let shown = json(try await client.execute(uri: "/api/v1/reports/\(created.report.number)", method: .get, headers: bearer(zhao)))
+            let deadline = try #require(shown["deadline_at"] as? String)
+            #expect(deadline == ISO8601DateFormatter().string(from: clock.now().addingTimeInterval(1200)))
+        }
+    }
+
     @Test("every transition, and every refused one with 409")
     func transitions() async throws {
         let database = try apiDatabase()
