@@ -2,16 +2,10 @@
 /// then — a check made on an earlier read could be stale by the time the write runs (someone else took the report,
 /// it was whistled on, the responder was deactivated).
 public enum ReportRules {
-    /// Why `responder` may not apply `action` to `report`, or nil when they may.
-    /// The status machine (`ReportStatus.applying`) is checked separately: this is about the person, not the state.
-    public static func refusal(_ action: ReportAction, by responder: Responder, on report: Report) -> String? {
-        guard responder.active else { return "\(responder.id) is no longer active" }
-        return roleRefusal(action, by: responder, on: report)
-    }
-
     /// What the store asks, inside its write: nil when `scope`'s responder may apply `action` to `report` (on a point of
     /// `gridID`); `.outOfScope` when the report is not theirs to see (answered as "not found": its existence is not
     /// theirs to know); `.refused(why)` otherwise.
+    /// The status machine (`ReportStatus.applying`) is checked separately: this is about the person, not the state.
     public static func check(_ action: ReportAction, scope: Scope, on report: Report, gridID: String) -> Verdict? {
         guard scope.responder.active else { return .refused("\(scope.responder.id) is no longer active") }
         guard scope.allows(report, gridID: gridID) else { return .outOfScope }

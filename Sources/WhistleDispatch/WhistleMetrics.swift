@@ -5,6 +5,7 @@ import Prometheus
 public struct WhistleMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     let reports: Counter
+    let reportCommits: Counter
     let duplicates: Counter
     let acksWithin: Counter
     let acksAfter: Counter
@@ -20,6 +21,8 @@ public struct WhistleMetrics: Sendable {
             MetricNameDescriptor(namespace: "whistle", metricName: metric, unitName: unit, helpText: help)
         }
         reports = registry.makeCounter(descriptor: name("reports", "total", "Reports received and stored"))
+        reportCommits = registry.makeCounter(
+            descriptor: name("report_commits", "total", "Commits that carried residents' reports (reports arriving together share one)"))
         duplicates = registry.makeCounter(descriptor: name("duplicate_reports", "total", "Reports linked to one already open"))
         let acks = name("acks", "total", "First acknowledgements, within the promise or after")
         acksWithin = registry.makeCounter(descriptor: acks, labels: [("within_promise", "true")])
@@ -32,8 +35,11 @@ public struct WhistleMetrics: Sendable {
         outboxOldest = registry.makeGauge(descriptor: name("outbox_oldest_due", "seconds", "Age of the oldest due, undelivered notification"))
     }
 
-    public func reportReceived(duplicate: Bool, dutyGaps gaps: Int) {
+    /// One stored report; `firstInCommit` for the first of the reports that shared its commit, so that
+    /// `whistle_reports_total / whistle_report_commits_total` is how many reports a commit carries.
+    public func reportReceived(duplicate: Bool, dutyGaps gaps: Int, firstInCommit: Bool = true) {
         reports.increment()
+        if firstInCommit { reportCommits.increment() }
         if duplicate { duplicates.increment() }
         if gaps > 0 { dutyGaps.increment(by: Int64(gaps)) }
     }

@@ -73,24 +73,9 @@ func buildRouter(
         }
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: metrics.render() + (await commitCounts(database)))))
+            body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
     }
     return router
-}
-
-/// Group commit's figures (kept by the store, which does not know the metrics registry): under load, many reports
-/// share a commit, and the ratio says how many.
-private func commitCounts(_ database: AppDatabase) async -> String {
-    let (commits, reports) = await database.intakeCounts()
-    return """
-        # HELP whistle_report_commits_total Commits that carried residents' reports (reports arriving together share one)
-        # TYPE whistle_report_commits_total counter
-        whistle_report_commits_total \(commits)
-        # HELP whistle_report_commit_reports_total Residents' reports those commits carried
-        # TYPE whistle_report_commit_reports_total counter
-        whistle_report_commit_reports_total \(reports)
-
-        """
 }
 
 /// The current time for request handling; tests pass a fixed or stepped one.

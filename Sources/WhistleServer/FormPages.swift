@@ -34,13 +34,14 @@ final class FormPages: Sendable {
     private let kept = Mutex(Kept())
 
     /// The kept page for `point` in `language`, or `render()`'s, split at the token's slot and kept.
-    func page(point: String, language: Language, version: Int64, render: () -> String) -> Page {
+    func page(point: String, language: Language, version: Int64, render: () -> String) -> Page? {
         let key = language.rawValue + "|" + point
         if let page = kept.withLock({ $0.version == version ? $0.pages[key] : nil }) { return page }
         let html = render()
         let parts = html.components(separatedBy: Self.slot)
-        // One slot, exactly: the token appears once in the form. Anything else is a template change to notice.
-        precondition(parts.count == 2, "the point template must hold the form token exactly once")
+        // One slot, exactly: the token appears once in the form. Should the slot's text ever appear elsewhere (a name in
+        // the community file holding it), the page is not kept: `nil` asks the caller to render it whole.
+        guard parts.count == 2 else { return nil }
         let page = Page(before: ByteBuffer(string: parts[0]), after: ByteBuffer(string: parts[1]))
         kept.withLock { kept in
             if kept.version != version { kept = Kept(version: version) }

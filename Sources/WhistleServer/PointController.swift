@@ -41,6 +41,7 @@ struct PointController: Sendable {
         let page = formPages.page(point: point.id, language: language, version: snapshot.version) {
             formHTML(point: point, community: community, language: language, fields: nil, errors: [:], token: FormPages.slot)
         }
+        guard let page else { return form(point: point, community: community, language: language, fields: nil, errors: [:], status: .ok) }
         return page.response(token: tokens.issue(pointID: point.id, now: now))
     }
 
@@ -131,7 +132,7 @@ struct PointController: Sendable {
         // Committed: only now is the resident told it was received.
         photos.settle(photoIDs)
         notifier()
-        metrics.reportReceived(duplicate: created.original != nil, dutyGaps: created.dutyGaps.count)
+        metrics.reportReceived(duplicate: created.original != nil, dutyGaps: created.dutyGaps.count, firstInCommit: created.firstInCommit)
         if !created.dutyGaps.isEmpty {
             logger.warning("no one on duty: grid leader notified instead", metadata: ["report": "\(created.report.number)", "grid": "\(point.gridID)"])
         }

@@ -22,14 +22,10 @@ final class ReportIntake: Sendable {
         try await queue.submit((draft, now)).get()
     }
 
-    /// How many commits carried how many reports, since start (for the benchmark and `/metrics`).
-    func counts() async -> (commits: Int, reports: Int) { await queue.counts }
-
     private actor Queue {
         private let write: Writer
         private var waiting: [(item: Item, answer: CheckedContinuation<Result<CreatedReport, any Error>, Never>)] = []
         private var draining = false
-        private(set) var counts = (commits: 0, reports: 0)
 
         init(write: @escaping Writer) {
             self.write = write
@@ -56,8 +52,6 @@ final class ReportIntake: Sendable {
                 } catch {
                     results = Array(repeating: .failure(error), count: batch.count)
                 }
-                counts.commits += 1
-                counts.reports += batch.count
                 for (waiter, result) in zip(batch, results) { waiter.answer.resume(returning: result) }
             }
             draining = false

@@ -41,6 +41,10 @@ public struct CreatedReport: Sendable {
     public var outbox: [OutboxEntry]
     /// Steps where nobody was on duty and the grid leader was told instead.
     public var dutyGaps: [Int]
+    /// How many reports shared this report's commit (group commit), and whether it is the first of them: counting the
+    /// first ones counts commits (`whistle_report_commits_total`).
+    public var commitGroup = 1
+    public var firstInCommit = true
 }
 
 extension AppDatabase {
@@ -69,9 +73,6 @@ extension AppDatabase {
         try await intake.submit(draft, at: now)
     }
 
-    /// How many commits have carried how many residents' reports since this process opened the database.
-    public func intakeCounts() async -> (commits: Int, reports: Int) { await intake.counts() }
-
     /// Several reports in one transaction, each in its own savepoint; the outer error (the commit failed) is everyone's.
     static func insertReports(_ items: [(draft: ReportDraft, at: Date)], writer: any DatabaseWriter, snapshots: SnapshotCache) async throws
         -> [Result<CreatedReport, any Error>]
@@ -83,7 +84,7 @@ extension AppDatabase {
             if let oldest = items.map(\.at).min() {
                 try db.cachedStatement(sql: "DELETE FROM form_nonce WHERE used_at < ?").execute(arguments: [oldest.addingTimeInterval(-Self.formNonceLifetime)])
             }
-            return items.map { item in
+            var results = items.map { item in
                 Result {
                     var created: CreatedReport?
                     try db.inSavepoint {
@@ -93,6 +94,16 @@ extension AppDatabase {
                     return created!
                 }
             }
+            let stored = results.filter { (try? $0.get()) != nil }.count
+            var first = true
+            for index in results.indices {
+                guard case .success(var created) = results[index] else { continue }
+                created.commitGroup = stored
+                created.firstInCommit = first
+                first = false
+                results[index] = .success(created)
+            }
+            return results
         }
     }
 

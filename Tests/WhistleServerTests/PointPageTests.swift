@@ -59,8 +59,25 @@ struct PointPageTests {
             try await other.writer.write { db in try db.execute(sql: "UPDATE point SET name = '红哨子雕塑（新）' WHERE id = 'statue-south-gate'") }
             let renamed = String(buffer: try await client.execute(uri: "/p/\(statue.code)", method: .get).body)
             #expect(renamed.contains("红哨子雕塑（新）"))
+            // Kept per language: the English page is its own, with its own token slot filled.
             let english = String(buffer: try await client.execute(uri: "/p/\(statue.code)?lang=en", method: .get).body)
-            #expect(english.contains("lang=\"en\"") || english.contains("Report"))
+            #expect(english.contains("action=\"/p/\(statue.code)?lang=en\""))
+            #expect(!renamed.contains("?lang=en\""))
+            #expect(formToken(english) != nil && !english.contains("\u{1}"))
+        }
+    }
+
+    @Test("a page whose text holds the token's slot is rendered whole, not kept (and the server does not stop)")
+    func slotInAName() async throws {
+        let database = try seededDatabase()
+        let statue = try #require(try await database.point(id: "statue-south-gate"))
+        try await database.writer.write { db in
+            try db.execute(sql: "UPDATE point SET name = ? WHERE id = 'statue-south-gate'", arguments: ["南门\u{1}form-token\u{1}"])
+        }
+        try await testApp(database).test(.router) { client in
+            let response = try await client.execute(uri: "/p/\(statue.code)", method: .get)
+            #expect(response.status == .ok)
+            #expect(formToken(String(buffer: response.body)) != nil)
         }
     }
 

@@ -76,7 +76,7 @@ struct ReportTests {
         let (database, _) = try seeded()
         let t0 = local("2026-11-23T09:00:00")
         let categories = ["water", "road", "fire", "help"]
-        let results = await withTaskGroup(of: Result<String, any Error>.self) { group in
+        let results = await withTaskGroup(of: Result<CreatedReport, any Error>.self) { group in
             for index in 0..<60 {
                 group.addTask {
                     var report = ReportDraft(
@@ -84,24 +84,26 @@ struct ReportTests {
                         formNonce: index == 59 ? "nonce-7" : "nonce-\(index)")
                     report.phone = nil
                     do {
-                        return .success(try await database.createReport(report, at: t0.addingTimeInterval(Double(index) / 100)).report.number)
+                        return .success(try await database.createReport(report, at: t0.addingTimeInterval(Double(index) / 100)))
                     } catch {
                         return .failure(error)
                     }
                 }
             }
-            var all: [Result<String, any Error>] = []
+            var all: [Result<CreatedReport, any Error>] = []
             for await result in group { all.append(result) }
             return all
         }
         // The 60th reuses the 8th's form: refused alone, whichever of the two came first.
-        let numbers = results.compactMap { try? $0.get() }
+        let created = results.compactMap { try? $0.get() }
+        let numbers = created.map(\.report.number)
         #expect(numbers.count == 59)
         #expect(results.filter { if case .failure(let error) = $0 { (error as? StoreError) == .replayed } else { false } }.count == 1)
         #expect(Set(numbers) == Set((1...59).map { String(format: "20261123-%04d", $0) }), "gap-free, none twice")
-        let (commits, reports) = await database.intakeCounts()
-        #expect(reports == 60)
-        #expect(commits < 60, "\(commits) commits for 60 reports arriving together")
+        // Each commit's reports know their group: its size, and which of them came first.
+        let commits = created.filter(\.firstInCommit).count
+        #expect(commits < 59, "\(commits) commits for 59 reports arriving together")
+        #expect(created.filter(\.firstInCommit).map(\.commitGroup).reduce(0, +) == 59, "the commits' groups add up to the reports stored")
         // Every report that was answered is there with its event and its plan.
         for number in numbers {
             let report = try #require(try await database.report(number: number))
