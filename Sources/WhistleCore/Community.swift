@@ -2,9 +2,13 @@ import Foundation
 
 /// A checked community: everything `whistle import` writes, consistent with itself.
 public struct Community: Sendable, Equatable {
+    /// 1 when the file gives none (a one-community deployment, as every file was before the street file).
+    public var id: Int64
+    /// Whether the file said `id:`; a file without one may not be imported into a deployment of several communities.
+    public var idGiven: Bool
     public var name: String
-    /// Printed into every QR code: `baseURL + "/p/" + code`. No trailing slash.
-    public var baseURL: String
+    /// Printed into every QR code: `baseURL + "/p/" + code`. No trailing slash. Nil: the street file's.
+    public var baseURL: String?
     public var categories: [Category]
     public var grids: [Grid]
     public var responders: [Responder]
@@ -12,6 +16,9 @@ public struct Community: Sendable, Equatable {
     /// Points without codes yet: codes are the database's to keep, not the file's.
     public var points: [PointDraft]
     public var policy: EscalationPolicy
+    /// Responder ids the policy names that this file does not define: departments or staff of the street file,
+    /// checked against the database (or the same street import) when imported.
+    public var sharedTargets: [String]
 
     public struct PointDraft: Sendable, Equatable {
         public var id: String
@@ -44,49 +51,17 @@ public struct CommunityError: Error, Sendable, Equatable, CustomStringConvertibl
 extension Community {
     /// Checks the file and returns every problem found, not just the first.
     public static func validate(_ file: CommunityFile) -> Result<Community, CommunityErrors> {
-        var errors: [CommunityError] = []
-        func fail(_ entry: String, _ field: String, _ problem: String) {
-            errors.append(CommunityError(entry: entry, field: field, problem: problem))
-        }
-        func required(_ value: String?, _ entry: String, _ field: String) -> String {
-            guard let value = value?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
-                fail(entry, field, "is missing")
-                return ""
-            }
-            return value
-        }
-        /// Names and services are printed on plaques: no control characters or Unicode noncharacters.
-        func printable(_ value: String, _ entry: String, _ field: String) {
-            guard let bad = value.unicodeScalars.first(where: { $0.properties.isNoncharacterCodePoint || $0.properties.generalCategory == .control })
-            else { return }
-            let code = String(bad.value, radix: 16, uppercase: true)
-            fail(entry, field, "contains U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code), which cannot be printed on a plaque")
-        }
-        func label(_ kind: String, _ index: Int, _ id: String?) -> String {
-            if let id, !id.isEmpty { return "\(kind) '\(id)'" }
-            return "\(kind) #\(index + 1)"
-        }
-        func checkID(_ id: String, _ entry: String, _ seen: inout Set<String>) {
-            guard !id.isEmpty else { return }
-            if id.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"#, options: .regularExpression) == nil {
-                fail(entry, "id", "must be letters, digits, '-', '_' or '.' (at most 64)")
-            } else if !seen.insert(id).inserted {
-                fail(entry, "id", "is a duplicate: another entry already uses '\(id)'")
-            }
-        }
+        let checks = FileChecks()
+        let fail = checks.fail
+        let required = checks.required
+        let printable = checks.printable
+        let label = FileChecks.label
+        func checkID(_ id: String, _ entry: String, _ seen: inout Set<String>) { checks.checkID(id, entry, &seen) }
 
         let name = required(file.community, "community", "community")
         printable(name, "community", "community")
-        var baseURL = required(file.base_url, "community", "base_url")
-        while baseURL.hasSuffix("/") { baseURL.removeLast() }
-        if !baseURL.isEmpty {
-            if let url = URL(string: baseURL), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-                url.host?.isEmpty == false, url.query == nil, url.fragment == nil
-            {
-            } else {
-                fail("community", "base_url", "must be an http(s) URL such as https://whistle.example.cn")
-            }
-        }
+        if let id = file.id, id < 1 { fail("community", "id", "is \(id): community ids are whole numbers from 1") }
+        let baseURL = file.base_url.flatMap { checks.baseURL($0, "community") }
 
         var categories: [Category] = []
         var categoryIDs = Set<String>()
@@ -104,56 +79,12 @@ extension Community {
             let where_ = label("responder", index, entry.id)
             let id = required(entry.id, where_, "id")
             checkID(id, where_, &responderIDs)
-            let name = required(entry.name, where_, "name")
-            let roleText = required(entry.role, where_, "role")
-            let role = Role(rawValue: roleText)
-            if role == nil && !roleText.isEmpty {
-                fail(where_, "role", "is '\(roleText)', not one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            guard let responder = checks.responder(entry, id: id, where_) else { continue }
+            if responder.role == .street {
+                fail(where_, "role", "is 'street': street staff are defined once, in the street file")
+                continue
             }
-            var phone: String?
-            if let raw = entry.phone, !raw.isEmpty {
-                phone = Phone.normalize(raw)
-                if phone == nil { fail(where_, "phone", "is not a mainland mobile number (11 digits starting with 1)") }
-            }
-            var channels: [Channel] = []
-            for (channelIndex, channel) in (entry.channels ?? []).enumerated() {
-                let field = "channels[\(channelIndex)]"
-                guard channel.kinds.count == 1, let (kind, target) = channel.kinds.first else {
-                    fail(where_, field, "must name exactly one of webhook, wecom, dingtalk, feishu, log")
-                    continue
-                }
-                func url() -> String? {
-                    guard let target, let url = URL(string: target), let scheme = url.scheme?.lowercased(),
-                        ["http", "https"].contains(scheme), url.host != nil
-                    else {
-                        fail(where_, field, "\(kind) needs an http(s) URL")
-                        return nil
-                    }
-                    return target
-                }
-                switch kind {
-                case "webhook":
-                    guard let address = url() else { continue }
-                    guard let secret = channel.secret, !secret.isEmpty else {
-                        fail(where_, "\(field).secret", "is missing: webhooks are signed")
-                        continue
-                    }
-                    channels.append(.webhook(url: address, secret: secret))
-                case "wecom":
-                    if let address = url() { channels.append(.wecom(url: address)) }
-                case "dingtalk":
-                    if let address = url() { channels.append(.dingtalk(url: address, secret: channel.secret)) }
-                case "feishu":
-                    if let address = url() { channels.append(.feishu(url: address, secret: channel.secret)) }
-                case "log":
-                    channels.append(.log)
-                default:
-                    fail(where_, field, "has unknown kind '\(kind)' (webhook, wecom, dingtalk, feishu, log)")
-                }
-            }
-            if let role {
-                responders.append(Responder(id: id, name: name, phone: phone, role: role, channels: channels))
-            }
+            responders.append(responder)
         }
 
         var grids: [Grid] = []
@@ -233,17 +164,23 @@ extension Community {
             }
         }
 
-        let policy = validatePolicy(file.policy, responderIDs: responderIDs, fail: fail)
+        var sharedTargets: [String] = []
+        let policy = validatePolicy(file.policy, responderIDs: responderIDs, shared: &sharedTargets, fail: fail)
 
-        guard errors.isEmpty else { return .failure(CommunityErrors(errors: errors)) }
+        guard checks.errors.isEmpty else { return .failure(CommunityErrors(errors: checks.errors)) }
+        // Everything the file defines belongs to its community.
+        let id = file.id ?? 1
+        for index in responders.indices { responders[index].communityID = id }
+        for index in grids.indices { grids[index].communityID = id }
         return .success(
             Community(
-                name: name, baseURL: baseURL, categories: categories, grids: grids, responders: responders, duty: duty,
-                points: points, policy: policy))
+                id: id, idGiven: file.id != nil, name: name, baseURL: baseURL, categories: categories, grids: grids,
+                responders: responders, duty: duty, points: points, policy: policy, sharedTargets: sharedTargets))
     }
 
     private static func validatePolicy(
-        _ entry: CommunityFile.PolicyEntry?, responderIDs: Set<String>, fail: (String, String, String) -> Void
+        _ entry: CommunityFile.PolicyEntry?, responderIDs: Set<String>, shared: inout [String],
+        fail: (String, String, String) -> Void
     ) -> EscalationPolicy {
         guard let entry else { return .standard }
         func duration(_ text: String?, _ field: String, default value: Duration) -> Duration {
@@ -278,9 +215,12 @@ extension Community {
             }
             let after = duration(afterText, "\(field).after", default: .zero)
             let targets = (step.notify ?? []).map(NotifyTarget.init)
-            if targets.isEmpty { fail("policy", "\(field).notify", "is missing: name on_duty, backup, grid_leader, secretary or a responder id") }
-            for case .responder(let id) in targets where !responderIDs.contains(id) {
-                fail("policy", "\(field).notify", "names '\(id)', neither a role (on_duty, backup, grid_leader, secretary) nor a responder")
+            if targets.isEmpty {
+                fail("policy", "\(field).notify", "is missing: name on_duty, backup, grid_leader, secretary, street or a responder id")
+            }
+            // An id this file does not define may be a shared department or street staff: the import checks it.
+            for case .responder(let id) in targets where !responderIDs.contains(id) && !shared.contains(id) {
+                shared.append(id)
             }
             if after > promise { fail("policy", "\(field).after", "is after the promise (\(DurationText.format(promise)))") }
             steps.append(.init(after: after, notify: targets))
@@ -302,5 +242,8 @@ extension Community {
 /// Every problem found in a community file.
 public struct CommunityErrors: Error, Sendable, CustomStringConvertible {
     public var errors: [CommunityError]
+
+    public init(errors: [CommunityError]) { self.errors = errors }
+
     public var description: String { errors.map(\.description).joined(separator: "\n") }
 }

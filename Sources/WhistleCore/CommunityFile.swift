@@ -73,6 +73,8 @@ public struct CommunityFile: Decodable, Sendable {
         public var digest_at: String?
     }
 
+    /// Which community of the street this file is; omitted in a one-community deployment (then 1).
+    public var id: Int64?
     public var community: String?
     public var base_url: String?
     /// Kept in file order by the loader: the order residents see the tiles in.
@@ -84,11 +86,12 @@ public struct CommunityFile: Decodable, Sendable {
     public var policy: PolicyEntry?
 
     enum CodingKeys: String, CodingKey {
-        case community, base_url, grids, responders, duty, points, policy
+        case id, community, base_url, grids, responders, duty, points, policy
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decodeIfPresent(Int64.self, forKey: .id)
         community = try container.decodeIfPresent(String.self, forKey: .community)
         base_url = try container.decodeIfPresent(String.self, forKey: .base_url)
         grids = try container.decodeIfPresent([GridEntry].self, forKey: .grids)

@@ -6,6 +6,8 @@ public enum NotifyTarget: Codable, Sendable, Equatable, Hashable {
     case backup
     case gridLeader
     case secretary
+    /// The street office's staff (role `street`), shared by every community.
+    case street
     case responder(String)
 
     public init(_ text: String) {
@@ -14,6 +16,7 @@ public enum NotifyTarget: Codable, Sendable, Equatable, Hashable {
         case "backup": self = .backup
         case "grid_leader": self = .gridLeader
         case "secretary": self = .secretary
+        case "street": self = .street
         default: self = .responder(text)
         }
     }
@@ -24,6 +27,7 @@ public enum NotifyTarget: Codable, Sendable, Equatable, Hashable {
         case .backup: "backup"
         case .gridLeader: "grid_leader"
         case .secretary: "secretary"
+        case .street: "street"
         case .responder(let id): id
         }
     }

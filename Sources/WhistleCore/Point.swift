@@ -11,6 +11,7 @@ public struct Point: Codable, Sendable, Equatable, Identifiable {
         case code
         case services
         case active
+        case communityID = "community_id"
     }
 
     public var id: String
@@ -25,11 +26,15 @@ public struct Point: Codable, Sendable, Equatable, Identifiable {
     /// A merchant's published services (服务项目清单); empty for others.
     public var services: [String]
     public var active: Bool
+    /// The community the point belongs to; a point never moves to another (re-add it under a new id).
+    public var communityID: Int64
 
     public init(
         id: String, kind: PointKind, name: String, address: String? = nil, gridID: String,
-        latitude: Double? = nil, longitude: Double? = nil, code: String, services: [String] = [], active: Bool = true
+        latitude: Double? = nil, longitude: Double? = nil, code: String, services: [String] = [], active: Bool = true,
+        communityID: Int64 = 1
     ) {
+        self.communityID = communityID
         self.id = id
         self.kind = kind
         self.name = name

@@ -30,9 +30,15 @@ public struct Roster: Sendable {
         let (weekday, minute) = ShanghaiTime.weekdayAndMinute(date)
         var ids: [String] = []
         var gap = false
+        // Roles resolve inside the report's community: a street serves many, and community A's secretary is not paged
+        // for community B's report.
+        let community = grids[gridID]?.communityID
+        func ofRole(_ role: Role) -> [String] {
+            responders.values.filter { $0.role == role && $0.communityID == community }.map(\.id).sorted()
+        }
         func leader() -> [String] {
             if let id = grids[gridID]?.leaderID { return [id] }
-            return responders.values.filter { $0.role == .gridLeader }.map(\.id).sorted()
+            return ofRole(.gridLeader)
         }
         for target in targets {
             switch target {
@@ -50,7 +56,9 @@ public struct Roster: Sendable {
             case .gridLeader:
                 ids += leader()
             case .secretary:
-                ids += responders.values.filter { $0.role == .secretary }.map(\.id).sorted()
+                ids += ofRole(.secretary)
+            case .street:
+                ids += responders.values.filter { $0.role == .street }.map(\.id).sorted()
             case .responder(let id):
                 ids.append(id)
             }

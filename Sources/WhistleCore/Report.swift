@@ -26,6 +26,7 @@ public struct Report: Codable, Sendable, Equatable, Identifiable {
         case whistledAt = "whistled_at"
         case reportedInAt = "reported_in_at"
         case promiseDueAt = "promise_due_at"
+        case communityID = "community_id"
     }
 
     public var id: Int64?
@@ -59,12 +60,16 @@ public struct Report: Codable, Sendable, Equatable, Identifiable {
     /// When the promise breaks unless someone takes it: `createdAt + promise`, moved with the schedule when
     /// the wall clock is stepped, so that a resident gets the whole promise in real time.
     public var promiseDueAt: Date?
+    /// The community of its point, copied at creation (a point never changes community), so that scopes, the feed
+    /// and the SLA filter by community without a join.
+    public var communityID: Int64
 
     public init(
         id: Int64? = nil, number: String, pointID: String, category: String, description: String, photoIDs: [String] = [],
         phone: String? = nil, status: ReportStatus = .open, duplicateOf: Int64? = nil, policyID: Int64? = nil, createdAt: Date,
-        statusKeyHash: String
+        statusKeyHash: String, communityID: Int64 = 1
     ) {
+        self.communityID = communityID
         self.id = id
         self.number = number
         self.pointID = pointID

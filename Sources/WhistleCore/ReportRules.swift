@@ -9,7 +9,7 @@ public enum ReportRules {
     public static func check(_ action: ReportAction, scope: Scope, on report: Report, gridID: String) -> Verdict? {
         guard scope.responder.active else { return .refused("\(scope.responder.id) is no longer active") }
         guard scope.allows(report, gridID: gridID) else { return .outOfScope }
-        return roleRefusal(action, by: scope.responder, on: report).map(Verdict.refused)
+        return roleRefusal(action, by: scope.responder, oversees: scope.oversees(report), on: report).map(Verdict.refused)
     }
 
     public enum Verdict: Sendable, Equatable {
@@ -17,8 +17,8 @@ public enum ReportRules {
         case refused(String)
     }
 
-    private static func roleRefusal(_ action: ReportAction, by responder: Responder, on report: Report) -> String? {
-        let oversees = responder.role == .gridLeader || responder.role == .secretary
+    /// `oversees`: a leader or the secretary of the report's community, or street staff.
+    private static func roleRefusal(_ action: ReportAction, by responder: Responder, oversees: Bool, on report: Report) -> String? {
         let number = report.number
         switch action {
         case .acknowledge:
@@ -29,16 +29,16 @@ public enum ReportRules {
             return nil
         case .resolve:
             if report.ackBy == responder.id || report.whistledTo == responder.id || oversees { return nil }
-            return "only whoever took report \(number), its department, a grid leader or the secretary can resolve it"
+            return "only whoever took report \(number), its department, its community's grid leader or secretary, or the street can resolve it"
         case .whistle:
             if report.ackBy == responder.id || oversees { return nil }
             return "take report \(number) first (whistle ack), or ask the grid leader"
         case .reopen:
             if report.ackBy == responder.id || oversees { return nil }
-            return "only whoever took report \(number), a grid leader or the secretary can reopen it"
+            return "only whoever took report \(number), its community's grid leader or secretary, or the street can reopen it"
         case .reject, .close:
             if oversees { return nil }
-            return "only a grid leader or the secretary can \(action.rawValue) report \(number)"
+            return "only its community's grid leader or secretary, or the street, can \(action.rawValue) report \(number)"
         }
     }
 }

@@ -6,6 +6,8 @@ public enum Role: String, Codable, Sendable, CaseIterable {
     case department
     case merchant
     case property
+    /// Street-office staff (街道): see every community, act anywhere, receive a policy's `street` steps.
+    case street
 }
 
 /// One way to reach a responder.
@@ -41,6 +43,7 @@ public struct Responder: Codable, Sendable, Equatable, Identifiable {
         case role
         case channels
         case active
+        case communityID = "community_id"
     }
 
     public var id: String
@@ -50,8 +53,15 @@ public struct Responder: Codable, Sendable, Equatable, Identifiable {
     public var role: Role
     public var channels: [Channel]
     public var active: Bool
+    /// The community whose file defines the responder; nil for the street file (departments and street staff shared
+    /// by every community). It decides where `secretary` and `grid_leader` resolve and whom a leader oversees.
+    public var communityID: Int64?
 
-    public init(id: String, name: String, phone: String? = nil, role: Role, channels: [Channel] = [], active: Bool = true) {
+    public init(
+        id: String, name: String, phone: String? = nil, role: Role, channels: [Channel] = [], active: Bool = true,
+        communityID: Int64? = 1
+    ) {
+        self.communityID = communityID
         self.id = id
         self.name = name
         self.phone = phone

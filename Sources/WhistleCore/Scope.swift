@@ -1,8 +1,15 @@
-/// Which reports a responder may see and act on: a grid worker the grids they serve (and what they took), leaders and
-/// the secretary everything, a department (or property company, or merchant) what was whistled to it.
+/// Which reports a responder may see and act on:
 ///
-/// One definition for every reader: the API's lists and pages, the live feed, and the store's write transaction, which
-/// refuses an action on a report outside the actor's scope (so a stale read cannot let anyone act beyond it).
+/// | role | sees |
+/// |---|---|
+/// | grid worker | reports on the grids they are on duty in or lead, and what they took |
+/// | grid leader, secretary | every report of their community |
+/// | street staff | every report of every community |
+/// | department, property company, merchant | what was whistled to them, from any community |
+///
+/// One definition for every reader: the API's lists and pages, the live feed, the SLA, and the store's write
+/// transaction, which refuses an action on a report outside the actor's scope (so a stale read cannot let anyone act
+/// beyond it). The store's SQL for a scope (`ScopeSQL`) is tested against `allows`.
 public struct Scope: Sendable, Equatable {
     public var responder: Responder
     /// Grids the responder is on duty in or leads.
@@ -13,15 +20,51 @@ public struct Scope: Sendable, Equatable {
         self.gridIDs = gridIDs
     }
 
-    public var seesAll: Bool { responder.role == .gridLeader || responder.role == .secretary }
+    public enum Reach: Sendable, Equatable {
+        /// Every report (street staff).
+        case everything
+        /// Every report of one community (its leaders and secretary).
+        case community(Int64)
+        /// Reports on these grids, and those the responder took.
+        case grids(Set<String>)
+        /// Reports whistled to the responder.
+        case whistledTo
+    }
+
+    public var reach: Reach {
+        switch responder.role {
+        case .street: .everything
+        case .gridLeader, .secretary: responder.communityID.map(Reach.community) ?? .everything
+        case .gridWorker: .grids(gridIDs)
+        case .department, .property, .merchant: .whistledTo
+        }
+    }
+
+    /// Leaders, the secretary and street staff see whole communities; whether this responder oversees `report`'s.
+    public func oversees(_ report: Report) -> Bool {
+        switch reach {
+        case .everything: true
+        case .community(let id): report.communityID == id
+        case .grids, .whistledTo: false
+        }
+    }
+
+    /// The communities whose whole picture (the SLA, plaque health) this responder may read: nil for all, empty for none.
+    public var communities: Set<Int64>? {
+        switch reach {
+        case .everything: nil
+        case .community(let id): [id]
+        case .grids, .whistledTo: []
+        }
+    }
 
     /// Whether `report`, on a point of `gridID`, is within this scope.
     public func allows(_ report: Report, gridID: String) -> Bool {
-        if seesAll { return true }
-        switch responder.role {
-        case .gridWorker: return gridIDs.contains(gridID) || report.ackBy == responder.id
-        case .department, .property, .merchant: return report.whistledTo == responder.id
-        case .gridLeader, .secretary: return true
+        switch reach {
+        case .everything: true
+        case .community(let id): report.communityID == id || report.ackBy == responder.id
+        case .grids(let grids): grids.contains(gridID) || report.ackBy == responder.id
+        case .whistledTo: report.whistledTo == responder.id
         }
     }
 }

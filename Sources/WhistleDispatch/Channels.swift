@@ -126,6 +126,7 @@ public enum Channels {
         }
         let payload = WebhookPayload(
             event: notification.event.rawValue, step: notification.step, responder: notification.responderID, community: notification.community,
+            community_id: notification.communityID,
             window: window, report: report, untaken: untaken)
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
@@ -177,6 +178,7 @@ struct WebhookPayload: Codable {
     var step: Int
     var responder: String
     var community: String
+    var community_id: Int64
     var window: WindowInfo?
     var report: ReportInfo?
     /// A digest's list of untaken reports.

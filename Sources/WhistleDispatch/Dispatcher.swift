@@ -243,14 +243,18 @@ public final class Dispatcher: Service, Sendable {
                 self.logger.info("photos left by an interrupted report settled", metadata: ["kept": "\(kept)", "removed": "\(removed)"])
             }
         }
-        // Once a day at the policy's time: what nobody took, to the secretary, instead of repeats for weeks.
-        let minute = (try await database.community())?.policy.digestMinute ?? EscalationPolicy.defaultDigestMinute
+        // Once a day at each community's policy time: what nobody took, to its secretary, instead of repeats for weeks.
+        // One job per community (each has its own time); the digest's idempotency keys make a second run plan nothing.
         let today = ShanghaiTime.dayStamp(now)
         let (_, nowMinute) = ShanghaiTime.weekdayAndMinute(now)
-        guard nowMinute >= minute else { return }
-        try await job("digest", at: now, isDue: { last in last.map { ShanghaiTime.dayStamp($0) != today } ?? true }) {
-            let planned = try await self.database.planDigest(at: now)
-            if planned > 0 { self.logger.info("daily digest of untaken reports planned", metadata: ["messages": "\(planned)"]) }
+        for community in try await database.communities() where nowMinute >= community.policy.digestMinute {
+            try await job("digest/\(community.id)", at: now, isDue: { last in last.map { ShanghaiTime.dayStamp($0) != today } ?? true }) {
+                let planned = try await self.database.planDigest(community: community.id, at: now)
+                if planned > 0 {
+                    self.logger.info(
+                        "daily digest of untaken reports planned", metadata: ["messages": "\(planned)", "community": "\(community.id)"])
+                }
+            }
         }
     }
 
@@ -279,7 +283,6 @@ public final class Dispatcher: Service, Sendable {
     /// message can carry now are handed back for the robot's next window.
     private func messages(for claim: Claim, now: Date) async -> [Message] {
         let due = claim.deliveries
-        guard let community = claim.community else { return [] }
         metrics.outboxAge(due.map { now.timeIntervalSince($0.entry.dueAt) }.max() ?? 0)
         var messages: [Message] = []
         var byRobot: [String: [Delivery]] = [:]
@@ -290,7 +293,7 @@ public final class Dispatcher: Service, Sendable {
                 let kind = delivery.channel.kind
                 if await robots.available(robot: url, kind: kind, now: now) > 0 {
                     await robots.record(robot: url, at: now)
-                    messages.append(Message(rows: [delivery], notifications: [notification(for: delivery, community: community)]))
+                    messages.append(Message(rows: [delivery], notifications: [notification(for: delivery)]))
                 } else if let id = delivery.entry.id {
                     let retry = await robots.nextRoom(robot: url, kind: kind, now: now) ?? now.addingTimeInterval(60)
                     try? await database.postpone(outboxID: id, claimer: claimer, until: retry, reason: "\(kind) robot at its rate limit")
@@ -301,14 +304,14 @@ public final class Dispatcher: Service, Sendable {
                 if byRobot[url] == nil { robotOrder.append(url) }
                 byRobot[url, default: []].append(delivery)
             } else {
-                messages.append(Message(rows: [delivery], notifications: [notification(for: delivery, community: community)]))
+                messages.append(Message(rows: [delivery], notifications: [notification(for: delivery)]))
             }
         }
         for url in robotOrder {
             let rows = byRobot[url] ?? []
             let kind = rows[0].channel.kind
             guard let limit = RobotLimiter.limits[kind] else { continue }
-            let notifications = rows.map { notification(for: $0, community: community) }
+            let notifications = rows.map { notification(for: $0) }
             let room = await robots.available(robot: url, kind: kind, now: now)
             let plan = Folding.plan(
                 lineBytes: notifications.map { $0.line(now: now).utf8.count }, headerBytes: Self.foldHeader(count: rows.count).utf8.count + 200,
@@ -415,7 +418,8 @@ public final class Dispatcher: Service, Sendable {
         return max(jittered, retryAfter ?? 0)
     }
 
-    private func notification(for delivery: Delivery, community: CommunityInfo) -> Notification {
+    private func notification(for delivery: Delivery) -> Notification {
+        let community = delivery.community
         let base = community.baseURL
         guard let report = delivery.report, let point = delivery.point else {
             var untaken = delivery.untaken
@@ -432,9 +436,10 @@ public final class Dispatcher: Service, Sendable {
                 categoryLabel: "", description: "", createdAt: delivery.entry.dueAt, window: nil, untaken: untaken,
                 link: base + "/api/v1/reports?status=open")
             note.textBytes = RobotLimiter.limits[delivery.channel.kind]?.textBytes
+            note.communityID = community.id
             return note
         }
-        return Notification(
+        var note = Notification(
             event: delivery.entry.event, step: delivery.entry.step, responderID: delivery.responder.id, responderPhone: delivery.responder.phone,
             community: community.name, reportNumber: report.number, status: report.status, pointID: point.id, pointName: point.name,
             pointKind: point.kind, category: report.category,
@@ -442,6 +447,10 @@ public final class Dispatcher: Service, Sendable {
             description: report.description, createdAt: report.createdAt,
             window: NotificationWindow.of(stage: delivery.entry.stage, report: report, policy: delivery.policy),
             link: base + "/api/v1/reports/" + report.number)
+        note.communityID = community.id
+        // Departments and street staff answer for several communities: their messages say which one.
+        note.namesCommunity = delivery.responder.communityID == nil
+        return note
     }
 }
 

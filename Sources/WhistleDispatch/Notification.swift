@@ -10,6 +10,9 @@ public struct Notification: Sendable {
     /// The responder's own mobile, for @-mentions in group robots.
     public var responderPhone: String?
     public var community: String
+    public var communityID: Int64 = 1
+    /// Whether the text names the community: for departments and street staff, who serve several.
+    public var namesCommunity = false
     public var reportNumber: String
     public var status: ReportStatus
     public var pointID: String
@@ -58,7 +61,7 @@ public struct Notification: Sendable {
     public func text(now: Date) -> String {
         if event == .digest { return digestText() }
         return """
-            \(title)\(pointName) · \(categoryLabel)
+            \(title)\(place) · \(categoryLabel)
             \(Self.excerpt(description, graphemes: 200))
             单号 \(reportNumber) · \(clause(now: now))
             \(action)
@@ -68,8 +71,11 @@ public struct Notification: Sendable {
 
     /// One line for a folded message: number, place, what, and the clock.
     public func line(now: Date) -> String {
-        "\(title)\(reportNumber) \(pointName) · \(categoryLabel) · \(clause(now: now))"
+        "\(title)\(reportNumber) \(place) · \(categoryLabel) · \(clause(now: now))"
     }
+
+    /// The point, after its community's name when the reader serves several.
+    var place: String { namesCommunity && !community.isEmpty ? "\(community) · \(pointName)" : pointName }
 
     var title: String {
         switch (event, window?.kind) {

@@ -26,6 +26,8 @@ struct EventFeed: Sendable {
         var status: String
         var point: String
         var grid: String
+        /// The report's community: a department or the street follows several.
+        var community: Int64
         var category: String
         /// True when this responder is among those the event concerns (notified, taken by them, whistled to them).
         var mine: Bool
@@ -63,7 +65,8 @@ struct EventFeed: Sendable {
                         || view.report.whistledTo == responder.id || view.report.ackBy == responder.id
                     let payload = Payload(
                         id: cursor, number: item.number, kind: item.event.kind.rawValue, at: item.event.at, actor: item.event.actor,
-                        status: view.report.status.rawValue, point: view.point.name, grid: item.gridID, category: view.report.category,
+                        status: view.report.status.rawValue, point: view.point.name, grid: item.gridID, community: view.report.communityID,
+                        category: view.report.category,
                         mine: mine)
                     let json = String(decoding: try encoder.encode(payload), as: UTF8.self)
                     try await writer.write(ByteBuffer(string: "id: \(cursor)\nevent: \(item.event.kind)\ndata: \(json)\n\n"))

@@ -31,7 +31,7 @@ struct PointController: Sendable {
     @Sendable func show(_ request: Request, context: WhistleRequestContext) async throws -> Response {
         let language = Language(request: request)
         let snapshot = try await database.snapshot()
-        guard case .active(let point) = snapshot.lookup(code: context.parameters.get("code") ?? ""), let community = snapshot.community else {
+        guard case .active(let point) = snapshot.lookup(code: context.parameters.get("code") ?? ""), let community = snapshot.community(of: point) else {
             return notFound(language)
         }
         let now = clock.now()
@@ -144,7 +144,7 @@ struct PointController: Sendable {
 
     private func find(_ context: WhistleRequestContext) async throws -> (Point, CommunityInfo)? {
         let snapshot = try await database.snapshot()
-        guard case .active(let point) = snapshot.lookup(code: context.parameters.get("code") ?? ""), let community = snapshot.community else {
+        guard case .active(let point) = snapshot.lookup(code: context.parameters.get("code") ?? ""), let community = snapshot.community(of: point) else {
             return nil
         }
         return (point, community)

@@ -11,6 +11,12 @@ public struct ReportDTO: ResponseEncodable, Decodable, Sendable {
         public var address: String?
     }
 
+    /// The community a report came from: a department or the street serves several.
+    public struct CommunityDTO: Codable, Sendable, Equatable {
+        public var id: Int64
+        public var name: String
+    }
+
     public struct EventDTO: Codable, Sendable {
         public var at: Date
         public var kind: String
@@ -21,6 +27,7 @@ public struct ReportDTO: ResponseEncodable, Decodable, Sendable {
     public var number: String
     public var status: String
     public var point: PointDTO
+    public var community: CommunityDTO
     public var category: String
     public var category_label: String
     public var description: String
@@ -41,13 +48,14 @@ public struct ReportDTO: ResponseEncodable, Decodable, Sendable {
     public var photos: [String]?
     public var timeline: [EventDTO]?
 
-    init(summary report: Report, point: Point, promiseSeconds: Int64, categories: [WhistleCore.Category], viewer: Responder, now: Date) {
+    init(summary report: Report, point: Point, promiseSeconds: Int64, community info: CommunityInfo?, viewer: Responder, now: Date) {
         let deadline = report.promiseDeadline(promiseSeconds: promiseSeconds)
         number = report.number
         status = report.status.rawValue
         self.point = PointDTO(id: point.id, name: point.name, kind: point.kind.rawValue, grid: point.gridID, address: point.address)
+        community = CommunityDTO(id: report.communityID, name: info?.name ?? "")
         category = report.category
-        category_label = categories.first { $0.id == report.category }?.label ?? report.category
+        category_label = info?.categories.first { $0.id == report.category }?.label ?? report.category
         description = report.description
         // Whoever took it may call back; everyone else sees a mask.
         phone = report.phone.map { report.ackBy == viewer.id ? $0 : Phone.mask($0) }

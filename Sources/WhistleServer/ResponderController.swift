@@ -39,6 +39,11 @@ struct ResponderController: Sendable {
     struct Me: ResponseEncodable {
         var id, name, role: String
         var grids: [String]
+        /// The community whose file defines the responder; null for the street file's departments and staff.
+        var community: ReportDTO.CommunityDTO?
+        /// The communities whose whole picture (SLA, plaques) they may read: all of them for street staff, none for
+        /// a grid worker or a department.
+        var communities: [ReportDTO.CommunityDTO]
     }
 
     struct Department: ResponseEncodable {
@@ -56,8 +61,14 @@ struct ResponderController: Sendable {
 
     @Sendable func me(_ request: Request, context: WhistleRequestContext) async throws -> Me {
         let responder = try context.requireResponder()
-        let scope = try await database.scope(for: responder)
-        return Me(id: responder.id, name: responder.name, role: responder.role.rawValue, grids: scope.gridIDs.sorted())
+        let snapshot = try await database.snapshot()
+        let scope = snapshot.roster.scope(for: responder)
+        let own = responder.communityID.flatMap { snapshot.communities[$0] }
+        let visible = scope.communities.map { ids in snapshot.communityList.filter { ids.contains($0.id) } } ?? snapshot.communityList
+        return Me(
+            id: responder.id, name: responder.name, role: responder.role.rawValue, grids: scope.gridIDs.sorted(),
+            community: own.map { ReportDTO.CommunityDTO(id: $0.id, name: $0.name) },
+            communities: visible.map { ReportDTO.CommunityDTO(id: $0.id, name: $0.name) })
     }
 
     @Sendable func departments(_ request: Request, context: WhistleRequestContext) async throws -> [Department] {
@@ -82,17 +93,18 @@ struct ResponderController: Sendable {
             }
         }
         filter.gridID = query.get("grid")
+        if let text = query.get("community") { filter.communityID = try Self.communityID(text) }
         switch query.get("mine") {
         case nil, "false", "0": filter.mine = false
         case "true", "1": filter.mine = true
         case let other?: throw APIError.badRequest("'mine' is true or false, not '\(other.prefix(20))'")
         }
-        let scope = try await database.scope(for: responder)
-        let community = try await database.community()
+        let snapshot = try await database.snapshot()
+        let scope = snapshot.roster.scope(for: responder)
         let now = clock.now()
         return try await database.reports(in: scope, filter: filter).map {
             ReportDTO(
-                summary: $0.report, point: $0.point, promiseSeconds: $0.promiseSeconds, categories: community?.categories ?? [],
+                summary: $0.report, point: $0.point, promiseSeconds: $0.promiseSeconds, community: snapshot.communities[$0.report.communityID],
                 viewer: responder, now: now)
         }
     }
@@ -100,10 +112,10 @@ struct ResponderController: Sendable {
     @Sendable func show(_ request: Request, context: WhistleRequestContext) async throws -> ReportDTO {
         let responder = try context.requireResponder()
         let view = try await visible(context, responder)
-        let community = try await database.community()
+        let community = try await database.community(id: view.report.communityID)
         let now = clock.now()
         var dto = ReportDTO(
-            summary: view.report, point: view.point, promiseSeconds: view.policy.promiseSeconds, categories: community?.categories ?? [],
+            summary: view.report, point: view.point, promiseSeconds: view.policy.promiseSeconds, community: community,
             viewer: responder, now: now)
         dto.duplicate_of = view.original?.number
         dto.photos = view.report.photoIDs.map { links.link($0, now: now) }
@@ -158,12 +170,15 @@ struct ResponderController: Sendable {
         var record: Bool?
     }
 
-    /// Patrol: judge codes decoded from plaque photos, and record genuine ones as verified (leader or secretary).
+    /// Patrol: judge codes decoded from plaque photos, and record genuine ones as verified (a leader or secretary for
+    /// their community, street staff for any).
     @Sendable func checkPlaques(_ request: Request, context: WhistleRequestContext) async throws -> [PlaqueVerdict] {
         let responder = try context.requireResponder()
-        guard [.gridLeader, .secretary].contains(responder.role) else {
-            throw APIError.forbidden("plaque checks are for a grid leader or the secretary")
+        guard [.gridLeader, .secretary, .street].contains(responder.role) else {
+            throw APIError.forbidden("plaque checks are for a grid leader, the secretary or the street")
         }
+        let snapshot = try await database.snapshot()
+        let allowed = snapshot.roster.scope(for: responder).communities
         let body = try await Self.decode(PlaqueCheckBody.self, request, context)
         var takenAt = clock.now()
         if let text = body.taken_at {
@@ -176,7 +191,10 @@ struct ResponderController: Sendable {
         var verdicts: [PlaqueVerdict] = []
         for text in body.codes {
             let verdict = try await database.check(code: text)
-            if body.record == true, verdict.verdict == .genuine, let point = verdict.pointID {
+            // Recorded only for a point of a community the patroller oversees.
+            if body.record == true, verdict.verdict == .genuine, let point = verdict.pointID,
+                let community = snapshot.point(id: point)?.communityID, allowed?.contains(community) ?? true
+            {
                 let photo = String((body.photo ?? "").prefix(200))
                 try await database.recordVerified(pointID: point, at: takenAt, photo: photo, by: responder.id)
             }
@@ -185,20 +203,32 @@ struct ResponderController: Sendable {
         return verdicts
     }
 
-    /// The SLA report as JSON, for a grid leader or the secretary (`whistle sla --server`).
+    /// The SLA report as JSON (`whistle sla --server`): a grid leader or the secretary sees their community's, street
+    /// staff any community's or all of them side by side.
     @Sendable func sla(_ request: Request, context: WhistleRequestContext) async throws -> SLAReport {
         let responder = try context.requireResponder()
-        guard [.gridLeader, .secretary].contains(responder.role) else { throw APIError.forbidden("the SLA report is for a grid leader or the secretary") }
+        guard [.gridLeader, .secretary, .street].contains(responder.role) else {
+            throw APIError.forbidden("the SLA report is for a grid leader, the secretary or the street")
+        }
         let query = request.uri.queryParameters
         guard let from = query.get("from"), let to = query.get("to"), ReportNumber.isValid(from + "-0000"), ReportNumber.isValid(to + "-0000"),
             from <= to
         else { throw APIError.badRequest("'from' and 'to' are local days YYYYMMDD, from <= to") }
         var grouping: SLAGrouping?
         if let by = query.get("by") {
-            guard let value = SLAGrouping(rawValue: by) else { throw APIError.badRequest("'by' is grid, responder, point, category or kind") }
+            guard let value = SLAGrouping(rawValue: by) else { throw APIError.badRequest("'by' is grid, responder, point, category, kind or community") }
             grouping = value
         }
-        return try await database.slaReport(from: from, to: to, by: grouping, now: clock.now())
+        let snapshot = try await database.snapshot()
+        let allowed = snapshot.roster.scope(for: responder).communities
+        var communities = allowed
+        if let text = query.get("community") {
+            let id = try Self.communityID(text)
+            guard allowed?.contains(id) ?? true else { throw APIError.forbidden("community \(id) is not yours to read") }
+            guard snapshot.communities[id] != nil else { throw APIError.notFound("no community \(id)") }
+            communities = [id]
+        }
+        return try await database.slaReport(from: from, to: to, by: grouping, communities: communities, now: clock.now())
     }
 
     @Sendable func photo(_ request: Request, context: WhistleRequestContext) async throws -> Response {
@@ -227,6 +257,14 @@ struct ResponderController: Sendable {
         let body = try await Self.decode(NoteBody.self, request, context)
         guard let note = body.note.flatMap(Self.cleanNote), !note.isEmpty else { throw APIError.badRequest("'note' is required: say what was done, in at most 1000 characters") }
         return note
+    }
+
+    /// A `community` query parameter: a whole number 1 … 2³¹−1, as the document says.
+    static func communityID(_ text: String) throws -> Int64 {
+        guard let id = Int64(text), (1...Int64(Int32.max)).contains(id) else {
+            throw APIError.badRequest("'community' is a community id such as 2")
+        }
+        return id
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: WhistleRequestContext) async throws -> T {

@@ -60,7 +60,7 @@ struct StatusController: Sendable {
         let number = context.parameters.get("number") ?? ""
         guard ReportNumber.isValid(number), !key.isEmpty, key.count <= 64,
             let view = try await database.reportView(number: number, keyHash: Secret.hash(key)),
-            let community = try await database.community()
+            let community = try await database.community(id: view.report.communityID)
         else { return nil }
         return (view, community)
     }

@@ -8,10 +8,15 @@ public struct ImportSummary: Sendable, Equatable, CustomStringConvertible {
         public var created: [String] = []
         public var updated: [String] = []
         public var deactivated: [String] = []
+        /// Taken over by the street file from a community's.
+        public var moved: [String] = []
         public var unchanged = 0
-        public var changed: Bool { !(created.isEmpty && updated.isEmpty && deactivated.isEmpty) }
+        public var changed: Bool { !(created.isEmpty && updated.isEmpty && deactivated.isEmpty && moved.isEmpty) }
     }
 
+    /// "community 2 华信社区" in a street import; nil for a single file's import.
+    public var title: String?
+    public var street = Counts()
     public var community = Counts()
     public var categories = Counts()
     public var grids = Counts()
@@ -20,97 +25,209 @@ public struct ImportSummary: Sendable, Equatable, CustomStringConvertible {
     public var points = Counts()
     public var policy = Counts()
 
+    public init(title: String? = nil) { self.title = title }
+
     public var changed: Bool {
-        [community, categories, grids, responders, duty, points, policy].contains { $0.changed }
+        [street, community, categories, grids, responders, duty, points, policy].contains { $0.changed }
     }
 
     public var description: String {
-        guard changed else { return "no changes: the database already matches the file" }
-        var lines: [String] = []
+        let heading = title.map { $0 + ": " } ?? ""
+        guard changed else { return heading + "no changes: the database already matches the file" }
+        var lines: [String] = title.map { [$0 + ":"] } ?? []
         for (name, counts) in [
-            ("community", community), ("categories", categories), ("grids", grids), ("responders", responders),
+            ("street", street), ("community", community), ("categories", categories), ("grids", grids), ("responders", responders),
             ("duty", duty), ("points", points), ("policy", policy),
         ] {
             var parts: [String] = []
             if !counts.created.isEmpty { parts.append("\(counts.created.count) created (\(counts.created.joined(separator: ", ")))") }
             if !counts.updated.isEmpty { parts.append("\(counts.updated.count) updated (\(counts.updated.joined(separator: ", ")))") }
+            if !counts.moved.isEmpty {
+                parts.append("\(counts.moved.count) moved to the street file (\(counts.moved.joined(separator: ", ")))")
+            }
             if !counts.deactivated.isEmpty {
                 parts.append("\(counts.deactivated.count) deactivated (\(counts.deactivated.joined(separator: ", ")))")
             }
             if counts.unchanged > 0 { parts.append("\(counts.unchanged) unchanged") }
-            if !parts.isEmpty { lines.append("\(name): " + parts.joined(separator: "; ")) }
+            if !parts.isEmpty { lines.append((title == nil ? "" : "  ") + "\(name): " + parts.joined(separator: "; ")) }
         }
         return lines.joined(separator: "\n")
     }
 }
 
 extension AppDatabase {
-    /// Creates or updates the community from a checked file, in one transaction, upserting by id.
+    /// Creates or updates one community from a checked file, in one transaction, upserting by id.
     ///
-    /// Points and responders missing from the file are deactivated, not deleted: reports still refer to them.
-    /// A point keeps its code across imports; a new point gets a fresh one.
+    /// Points and responders missing from the file are deactivated, not deleted: reports still refer to them. Only this
+    /// community's are touched: another community's grids, duty, points and responders are left as they are. A point
+    /// keeps its code across imports; a new point gets a fresh one.
     @discardableResult
     public func importCommunity(_ community: Community, at now: Date = Date()) throws -> ImportSummary {
+        try writer.write { db in try Self.importCommunity(community, streetImport: false, at: now, db) }
+    }
+
+    /// Imports the street file and the community files it lists, all in one transaction: all or nothing.
+    ///
+    /// Departments and staff belong to the street file (`community_id` NULL). A department an upgraded database holds
+    /// under community 1 is taken over by the street when the street file lists it.
+    @discardableResult
+    public func importStreet(_ street: Street, communities: [Community], at now: Date = Date()) throws -> [ImportSummary] {
         try writer.write { db in
-            var summary = ImportSummary()
-
-            let policyID = try Self.policyID(for: community.policy, at: now, db)
-            if let existing = try CommunityRow.fetchOne(db, key: 1) {
-                if existing.name != community.name || existing.baseURL != community.baseURL {
-                    summary.community.updated.append(community.name)
+            var summary = ImportSummary(title: "street \(street.name)")
+            let row = StreetRow(name: street.name, baseURL: street.baseURL, updatedAt: now)
+            if let existing = try StreetRow.fetchOne(db, key: 1) {
+                if existing.name != row.name || existing.baseURL != row.baseURL {
+                    try row.update(db)
+                    summary.street.updated.append(street.name)
                 } else {
-                    summary.community.unchanged += 1
+                    summary.street.unchanged += 1
                 }
-                if existing.categories != community.categories { summary.categories.updated.append("list") }
-                if existing.policyID != policyID { summary.policy.updated.append("escalation") }
             } else {
-                summary.community.created.append(community.name)
-                summary.categories.created.append(contentsOf: community.categories.map(\.id))
-                summary.policy.created.append("escalation")
+                try row.insert(db)
+                summary.street.created.append(street.name)
             }
-            if summary.community.changed || summary.categories.changed || summary.policy.changed {
-                try CommunityRow(
-                    name: community.name, baseURL: community.baseURL, categories: community.categories, policyID: policyID,
-                    updatedAt: now
-                ).save(db)
-            }
-
-            // Responders before grids: a grid names its leader.
-            for responder in community.responders {
+            for responder in street.responders {
+                if let owner = try Int64.fetchOne(
+                    db, sql: "SELECT community_id FROM responder WHERE id = ? AND community_id IS NOT NULL", arguments: [responder.id])
+                {
+                    guard responder.role != .street else {
+                        throw Self.refusal("staff '\(responder.id)'", "id", "is used by \(try Self.owner(owner, db)); choose another id")
+                    }
+                    // Defined by a community file before the street file existed (an upgraded database): the street
+                    // takes the department over; the community file must stop listing it (its next import says so).
+                    try db.execute(sql: "UPDATE responder SET community_id = NULL WHERE id = ?", arguments: [responder.id])
+                    summary.responders.moved.append(responder.id)
+                }
                 try Self.upsert(responder, id: responder.id, into: &summary.responders, db)
             }
             summary.responders.deactivated = try Self.deactivate(
-                Responder.self, keeping: Set(community.responders.map(\.id)), db)
+                Responder.self, keeping: Set(street.responders.map(\.id)), where: "community_id IS NULL", arguments: [], db)
 
-            for grid in community.grids {
-                try Self.upsert(grid, id: grid.id, into: &summary.grids, db)
-            }
-
-            // Duty rows have no ids: the file's table replaces the stored one when they differ.
-            let storedDuty = try DutyShift.fetchAll(db, sql: "SELECT * FROM duty ORDER BY rowid")
-            if storedDuty != community.duty {
-                try db.execute(sql: "DELETE FROM duty")
-                for shift in community.duty { try shift.insert(db) }
-                if storedDuty.isEmpty {
-                    summary.duty.created = ["\(community.duty.count) rows"]
-                } else {
-                    summary.duty.updated = ["\(community.duty.count) rows"]
+            var summaries = [summary]
+            var seen: [Int64: String] = [:]
+            for community in communities {
+                guard community.idGiven else {
+                    throw Self.refusal("community \(community.name)", "id", "is missing: every community a street file lists needs its own id (e.g. id: 2)")
                 }
-            } else {
-                summary.duty.unchanged = storedDuty.count
+                if let other = seen.updateValue(community.name, forKey: community.id) {
+                    throw Self.refusal("community \(community.name)", "id", "is \(community.id), which \(other) also uses")
+                }
+                summaries.append(try Self.importCommunity(community, streetImport: true, at: now, db))
             }
-
-            for draft in community.points {
-                let existing = try Point.fetchOne(db, key: draft.id)
-                let point = Point(
-                    id: draft.id, kind: draft.kind, name: draft.name, address: draft.address, gridID: draft.gridID,
-                    latitude: draft.latitude, longitude: draft.longitude, code: try existing?.code ?? Self.freshCode(db),
-                    services: draft.services, active: draft.active)
-                try Self.upsert(point, id: point.id, into: &summary.points, db)
-            }
-            summary.points.deactivated = try Self.deactivate(Point.self, keeping: Set(community.points.map(\.id)), db)
-            return summary
+            return summaries
         }
+    }
+
+    static func importCommunity(_ community: Community, streetImport: Bool, at now: Date, _ db: Database) throws -> ImportSummary {
+        let id = community.id
+        var summary = ImportSummary(title: streetImport ? "community \(id) \(community.name)" : nil)
+        let where_ = "community \(community.name)"
+        if !community.idGiven {
+            // A file without an id is the only community. Once there are several (or a street file), a copied file
+            // without an id must not silently overwrite community 1.
+            let others = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM community WHERE id <> 1") ?? 0
+            let streets = try StreetRow.fetchCount(db)
+            if others > 0 || streets > 0 {
+                throw refusal(where_, "id", "is missing: this deployment has a street file or several communities; add `id: 1` to this file if it is community 1, or a new id for a new community")
+            }
+        }
+        let street = try StreetRow.fetchOne(db, key: 1)
+        if community.baseURL == nil && street?.baseURL == nil {
+            throw refusal("community", "base_url", "is missing (and no street file gives one): the address printed into its QR codes")
+        }
+        // Ids of responders, grids and points are unique across the street: one file owns each.
+        for responder in community.responders {
+            if let row = try Row.fetchOne(db, sql: "SELECT community_id FROM responder WHERE id = ?", arguments: [responder.id]) {
+                let ownerID: Int64? = row["community_id"]
+                if ownerID == nil {
+                    throw refusal("responder '\(responder.id)'", "id", "is defined in the street file; remove it here")
+                } else if ownerID != id {
+                    throw refusal("responder '\(responder.id)'", "id", "is used by \(try owner(ownerID!, db)); prefix it, e.g. c\(id)-\(responder.id)")
+                }
+            }
+        }
+        for (kind, table, ids) in [("grid", "grid", community.grids.map(\.id)), ("point", "point", community.points.map(\.id))] {
+            for entryID in ids {
+                if let ownerID = try Int64.fetchOne(db, sql: "SELECT community_id FROM \(table) WHERE id = ?", arguments: [entryID]), ownerID != id {
+                    throw refusal("\(kind) '\(entryID)'", "id", "is used by \(try owner(ownerID, db)); prefix it, e.g. c\(id)-\(entryID)")
+                }
+            }
+        }
+        // A policy may name the street's departments and staff, and nobody else outside this file.
+        let own = Set(community.responders.map(\.id))
+        for target in community.sharedTargets where !own.contains(target) {
+            let shared = try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM responder WHERE id = ? AND active AND community_id IS NULL)", arguments: [target]) ?? false
+            if !shared {
+                throw refusal("policy", "notify", "names '\(target)', neither a role (on_duty, backup, grid_leader, secretary, street) nor a responder of this file or the street file")
+            }
+        }
+
+        let policyID = try policyID(for: community.policy, at: now, db)
+        let row = CommunityRow(
+            id: id, name: community.name, baseURL: community.baseURL, categories: community.categories, policyID: policyID, updatedAt: now)
+        if let existing = try CommunityRow.fetchOne(db, key: id) {
+            if existing.name != community.name || existing.baseURL != community.baseURL {
+                summary.community.updated.append(community.name)
+            } else {
+                summary.community.unchanged += 1
+            }
+            if existing.categories != community.categories { summary.categories.updated.append("list") }
+            if existing.policyID != policyID { summary.policy.updated.append("escalation") }
+        } else {
+            summary.community.created.append(community.name)
+            summary.categories.created.append(contentsOf: community.categories.map(\.id))
+            summary.policy.created.append("escalation")
+        }
+        if summary.community.changed || summary.categories.changed || summary.policy.changed { try row.save(db) }
+
+        // Responders before grids: a grid names its leader.
+        for responder in community.responders {
+            try upsert(responder, id: responder.id, into: &summary.responders, db)
+        }
+        summary.responders.deactivated = try deactivate(
+            Responder.self, keeping: own, where: "community_id = ?", arguments: [id], db)
+
+        for grid in community.grids {
+            try upsert(grid, id: grid.id, into: &summary.grids, db)
+        }
+
+        // Duty rows have no ids: the file's table replaces this community's stored one when they differ.
+        let ofThisCommunity = "grid_id IN (SELECT id FROM grid WHERE community_id = ?)"
+        let storedDuty = try DutyShift.fetchAll(db, sql: "SELECT * FROM duty WHERE \(ofThisCommunity) ORDER BY rowid", arguments: [id])
+        if storedDuty != community.duty {
+            try db.execute(sql: "DELETE FROM duty WHERE \(ofThisCommunity)", arguments: [id])
+            for shift in community.duty { try shift.insert(db) }
+            if storedDuty.isEmpty {
+                summary.duty.created = ["\(community.duty.count) rows"]
+            } else {
+                summary.duty.updated = ["\(community.duty.count) rows"]
+            }
+        } else {
+            summary.duty.unchanged = storedDuty.count
+        }
+
+        for draft in community.points {
+            let existing = try Point.fetchOne(db, key: draft.id)
+            let point = Point(
+                id: draft.id, kind: draft.kind, name: draft.name, address: draft.address, gridID: draft.gridID,
+                latitude: draft.latitude, longitude: draft.longitude, code: try existing?.code ?? freshCode(db),
+                services: draft.services, active: draft.active, communityID: id)
+            try upsert(point, id: point.id, into: &summary.points, db)
+        }
+        summary.points.deactivated = try deactivate(
+            Point.self, keeping: Set(community.points.map(\.id)), where: "community_id = ?", arguments: [id], db)
+        return summary
+    }
+
+    /// "community 1 (晨宇社区)", for messages about who owns an id.
+    private static func owner(_ communityID: Int64, _ db: Database) throws -> String {
+        let name = try String.fetchOne(db, sql: "SELECT name FROM community WHERE id = ?", arguments: [communityID])
+        return "community \(communityID)" + (name.map { " (\($0))" } ?? "")
+    }
+
+    private static func refusal(_ entry: String, _ field: String, _ problem: String) -> ImportError {
+        .invalid(CommunityErrors(errors: [CommunityError(entry: entry, field: field, problem: problem)]))
     }
 
     private static func upsert<R: FetchableRecord & PersistableRecord & Equatable>(
@@ -129,8 +246,12 @@ extension AppDatabase {
         }
     }
 
-    private static func deactivate<R: TableRecord>(_ type: R.Type, keeping ids: Set<String>, _ db: Database) throws -> [String] {
-        let active = try String.fetchAll(db, sql: "SELECT id FROM \(R.databaseTableName) WHERE active ORDER BY id")
+    /// Deactivates the active rows matching `condition` whose ids are not in `ids` (this file's own rows).
+    private static func deactivate<R: TableRecord>(
+        _ type: R.Type, keeping ids: Set<String>, where condition: String, arguments: StatementArguments, _ db: Database
+    ) throws -> [String] {
+        let active = try String.fetchAll(
+            db, sql: "SELECT id FROM \(R.databaseTableName) WHERE active AND \(condition) ORDER BY id", arguments: arguments)
         let gone = active.filter { !ids.contains($0) }
         for id in gone {
             try db.execute(sql: "UPDATE \(R.databaseTableName) SET active = 0 WHERE id = ?", arguments: [id])

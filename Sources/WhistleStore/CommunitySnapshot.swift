@@ -11,7 +11,8 @@ import WhistleCore
 /// process, so a cached copy is checked with one integer read in the caller's own snapshot or transaction.
 public struct CommunitySnapshot: Sendable {
     public let version: Int64
-    public let community: CommunityInfo?
+    public let communities: [Int64: CommunityInfo]
+    public let street: StreetInfo?
     let pointsByID: [String: Point]
     let pointsByCode: [String: Point]
     let retired: [String: String]
@@ -27,13 +28,24 @@ public struct CommunitySnapshot: Sendable {
 
     public func point(id: String) -> Point? { pointsByID[id] }
 
+    /// Every point, active or not.
+    public var allPoints: Dictionary<String, Point>.Values { pointsByID.values }
+
+    /// The community a point belongs to.
+    public func community(of point: Point) -> CommunityInfo? { communities[point.communityID] }
+
+    /// Every community, by id.
+    public var communityList: [CommunityInfo] { communities.values.sorted { $0.id < $1.id } }
+
     static func load(version: Int64, _ db: Database) throws -> CommunitySnapshot {
         let points = try Point.fetchAll(db)
         let retired = try Row.fetchAll(db, sql: "SELECT code, point_id FROM retired_code").map { row -> (String, String) in
             (row["code"], row["point_id"])
         }
         return CommunitySnapshot(
-            version: version, community: try AppDatabase.community(db),
+            version: version,
+            communities: Dictionary(try AppDatabase.communities(db).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }),
+            street: try StreetRow.fetchOne(db, key: 1).map { StreetInfo(name: $0.name, baseURL: $0.baseURL) },
             pointsByID: Dictionary(points.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }),
             pointsByCode: Dictionary(points.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first }),
             retired: Dictionary(retired, uniquingKeysWith: { first, _ in first }),

@@ -9,25 +9,26 @@ extension AppDatabase {
     /// `untaken` is the share of reports nobody ever took (left open), 2 % unless given.
     public func seedHistory(reports count: Int, days: Int, now: Date, seed: UInt64 = 42, untaken: Double = 0.02) async throws -> Int {
         try await writer.write { db in
-            guard let community = try Self.community(db) else { throw StoreError.notFound("community (run whistle import)") }
-            let points = try Point.filter(Point.Columns.active).fetchAll(db)
-            let responders = try Responder.fetchAll(db)
-            let workers = responders.filter { $0.role == .gridWorker }.map(\.id)
+            // Every community of the street gets its share, by its points, with its own categories, promise and workers.
+            let communities = Dictionary(try Self.communities(db).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            guard !communities.isEmpty else { throw StoreError.notFound("community (run whistle import)") }
+            let points = try Point.filter(Point.Columns.active).order(Column("id")).fetchAll(db).filter { communities[$0.communityID] != nil }
+            let responders = try Responder.order(Column("id")).fetchAll(db)
+            let workersOf = Dictionary(grouping: responders.filter { $0.role == .gridWorker }, by: { $0.communityID ?? 0 }).mapValues { $0.map(\.id) }
             let departments = responders.filter { $0.role == .department || $0.role == .property }.map(\.id)
-            guard !points.isEmpty, !workers.isEmpty else { throw StoreError.notFound("points and grid workers") }
+            guard !points.isEmpty, !workersOf.isEmpty else { throw StoreError.notFound("points and grid workers") }
             var random = seed
             func next() -> Double {
                 random = random &* 6364136223846793005 &+ 1442695040888963407
                 return Double(random >> 11) / Double(1 << 53)
             }
-            let promise = Int(community.policy.promiseSeconds)
             let start = now.addingTimeInterval(-Double(days) * 86400)
             let statement = try db.makeStatement(
                 sql: """
                     INSERT INTO report (number, point_id, category, description, status, policy_id, created_at, ack_at, ack_by,
                         resolved_at, resolved_by, breached_at, rating, status_key_hash, whistled_to, whistled_at, reported_in_at,
-                        local_day, promise_seconds, ack_seconds, resolve_seconds, promise_due_at)
-                    VALUES (?, ?, ?, '合成记录', ?, ?, ?, ?, ?, ?, ?, ?, ?, 'seed', ?, ?, ?, ?, ?, ?, ?, ?)
+                        local_day, promise_seconds, ack_seconds, resolve_seconds, promise_due_at, community_id)
+                    VALUES (?, ?, ?, '合成记录', ?, ?, ?, ?, ?, ?, ?, ?, ?, 'seed', ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             var sequence: [Int: Int] = [:]
             var inserted = 0
@@ -50,6 +51,9 @@ extension AppDatabase {
                 sequence[day, default: 0] += 1
                 let number = ReportNumber.make(day: String(day), sequence: sequence[day]!)
                 let point = points[Int(next() * Double(points.count))]
+                let community = communities[point.communityID]!
+                let promise = Int(community.policy.promiseSeconds)
+                let workers = workersOf[point.communityID] ?? workersOf.values.first!
                 let category = community.categories[Int(next() * Double(community.categories.count))].id
                 let roll = next()
                 var status = "resolved"
@@ -88,6 +92,7 @@ extension AppDatabase {
                     resolvedAt, resolvedAt == nil ? nil : worker, breached ? created.addingTimeInterval(Double(promise)) : nil,
                     rating.map { min(10, $0) }, whistledTo, whistledAt, reportedIn, day, promise, ackSeconds,
                     resolvedAt == nil ? nil : resolveSeconds, status == "open" ? created.addingTimeInterval(Double(promise)) : nil,
+                    point.communityID,
                 ])
                 inserted += 1
             }

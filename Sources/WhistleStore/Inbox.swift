@@ -6,11 +6,17 @@ import WhistleCore
 public struct ReportFilter: Sendable {
     public var statuses: [ReportStatus]
     public var gridID: String?
+    /// Only reports of this community.
+    public var communityID: Int64?
     /// Only reports taken by, or whistled to, the responder.
     public var mine: Bool
     public var limit: Int
 
-    public init(statuses: [ReportStatus] = [.open, .acknowledged, .whistled], gridID: String? = nil, mine: Bool = false, limit: Int = 200) {
+    public init(
+        statuses: [ReportStatus] = [.open, .acknowledged, .whistled], gridID: String? = nil, communityID: Int64? = nil,
+        mine: Bool = false, limit: Int = 200
+    ) {
+        self.communityID = communityID
         self.statuses = statuses
         self.gridID = gridID
         self.mine = mine
@@ -48,19 +54,13 @@ extension AppDatabase {
                 conditions.append("(report.ack_by = ? OR report.whistled_to = ?)")
                 arguments += [me, me]
             }
-            if !scope.seesAll {
-                switch scope.responder.role {
-                case .gridWorker:
-                    let grids = Array(scope.gridIDs)
-                    let list = grids.isEmpty ? "NULL" : grids.map { _ in "?" }.joined(separator: ",")
-                    conditions.append("(point.grid_id IN (\(list)) OR report.ack_by = ?)")
-                    arguments += grids
-                    arguments.append(me)
-                default:
-                    conditions.append("report.whistled_to = ?")
-                    arguments.append(me)
-                }
+            if let community = filter.communityID {
+                conditions.append("report.community_id = ?")
+                arguments.append(community)
             }
+            let inScope = ScopeSQL.condition(scope)
+            conditions.append(inScope.sql)
+            arguments += inScope.arguments
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             let rows = try Row.fetchAll(
                 db,

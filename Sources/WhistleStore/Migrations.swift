@@ -317,6 +317,90 @@ enum Migrations {
                         BEGIN UPDATE catalogue_version SET version = version + 1; END;
                     """)
         }
+        migrator.registerMigration("v9 street and communities") { db in
+            // One deployment serves a street office's communities. Each community keeps its own categories, policy, grids,
+            // duty and points; departments and street staff are defined once, in the street file, and shared. Ids of
+            // responders, grids and points stay unique across the street (they stay the primary keys), so nothing that
+            // refers to them changes. An existing database becomes a one-community deployment in place: every row gets
+            // community 1, the only community it could hold.
+            //
+            // `community` loses its `id = 1` check and may leave base_url to the street; `responder` gains the `street`
+            // role and the file that owns it (NULL: the street file). Both are rebuilt (SQLite cannot alter a CHECK);
+            // the migrator runs with foreign keys off and checks them before committing, as for v7's outbox. Their v8
+            // triggers go with the old tables and are made again.
+            try db.execute(
+                sql: """
+                    CREATE TABLE street (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        name TEXT NOT NULL,
+                        base_url TEXT,
+                        updated_at DATETIME NOT NULL
+                    );
+                    CREATE TABLE community_v9 (
+                        id INTEGER PRIMARY KEY CHECK (id >= 1),
+                        name TEXT NOT NULL,
+                        base_url TEXT,
+                        categories TEXT NOT NULL,
+                        policy_id INTEGER NOT NULL REFERENCES policy(id),
+                        updated_at DATETIME NOT NULL
+                    );
+                    INSERT INTO community_v9 (id, name, base_url, categories, policy_id, updated_at)
+                        SELECT id, name, base_url, categories, policy_id, updated_at FROM community;
+                    DROP TABLE community;
+                    ALTER TABLE community_v9 RENAME TO community;
+
+                    CREATE TABLE responder_v9 (
+                        id TEXT PRIMARY KEY,
+                        name TEXT NOT NULL,
+                        phone TEXT,
+                        role TEXT NOT NULL CHECK (role IN ('grid_worker','grid_leader','secretary','department','merchant','property','street')),
+                        channels TEXT NOT NULL DEFAULT '[]',
+                        active BOOLEAN NOT NULL DEFAULT 1,
+                        community_id INTEGER REFERENCES community(id)
+                    );
+                    INSERT INTO responder_v9 (id, name, phone, role, channels, active, community_id)
+                        SELECT id, name, phone, role, channels, active, (SELECT MIN(id) FROM community) FROM responder;
+                    DROP TABLE responder;
+                    ALTER TABLE responder_v9 RENAME TO responder;
+                    CREATE INDEX responder_community ON responder(community_id);
+
+                    -- A constant default adds the column without rewriting the table: old rows read as community 1.
+                    ALTER TABLE grid ADD COLUMN community_id INTEGER NOT NULL DEFAULT 1 REFERENCES community(id);
+                    ALTER TABLE point ADD COLUMN community_id INTEGER NOT NULL DEFAULT 1 REFERENCES community(id);
+                    ALTER TABLE report ADD COLUMN community_id INTEGER NOT NULL DEFAULT 1;
+                    CREATE INDEX grid_community ON grid(community_id);
+                    CREATE INDEX point_community ON point(community_id);
+                    -- The SLA's covering indexes gain the community, so one pass compares communities.
+                    DROP INDEX report_sla;
+                    CREATE INDEX report_sla ON report(local_day, status, point_id, category, ack_by, promise_seconds, ack_seconds,
+                        resolve_seconds, rating, whistled_at, created_at, community_id);
+                    DROP INDEX report_late;
+                    CREATE INDEX report_late ON report(local_day, status, ack_seconds, promise_seconds, created_at, point_id, number, community_id)
+                        WHERE ack_seconds IS NULL OR ack_seconds > promise_seconds;
+                    DROP INDEX report_whistled;
+                    CREATE INDEX report_whistled ON report(local_day, status, whistled_to, whistled_at, reported_in_at, community_id)
+                        WHERE whistled_at IS NOT NULL;
+
+                    CREATE TRIGGER community_insert_bumps_catalogue AFTER INSERT ON community
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER community_update_bumps_catalogue AFTER UPDATE ON community
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER community_delete_bumps_catalogue AFTER DELETE ON community
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER responder_insert_bumps_catalogue AFTER INSERT ON responder
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER responder_update_bumps_catalogue AFTER UPDATE ON responder
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER responder_delete_bumps_catalogue AFTER DELETE ON responder
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER street_insert_bumps_catalogue AFTER INSERT ON street
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER street_update_bumps_catalogue AFTER UPDATE ON street
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER street_delete_bumps_catalogue AFTER DELETE ON street
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    """)
+        }
         return migrator
     }
 }

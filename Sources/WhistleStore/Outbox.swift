@@ -9,6 +9,8 @@ public struct Delivery: Sendable {
     public var report: Report?
     public var point: Point?
     public var responder: Responder
+    /// The report's community (for a digest, the secretary's): its name, address and labels go into the message.
+    public var community: CommunityInfo
     /// The responder's channel the row goes to now (found by its identity, not its position).
     public var channel: Channel
     /// The policy the report came in under (the community's for a digest).
@@ -17,9 +19,8 @@ public struct Delivery: Sendable {
     public var untaken: UntakenList?
 }
 
-/// Rows claimed together, with the community they are written for (read in the same transaction).
+/// Rows claimed together.
 public struct Claim: Sendable {
-    public var community: CommunityInfo?
     public var deliveries: [Delivery]
     /// The newest outbox row and report at the claim: what was written before this moment.
     public var outboxMark: Int64
@@ -65,9 +66,8 @@ extension AppDatabase {
         try await writeRelaxed { db in
             var deliveries: [Delivery] = []
             var policies = PolicyCache()
-            var untaken: UntakenList?
-            let community = try Self.community(db)
-            let communityPolicy = community?.policy ?? .standard
+            var untaken: [Int64: UntakenList] = [:]
+            let communities = Dictionary(try Self.communities(db).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             for priority in DeliveryPriority.all where deliveries.count < limit {
                 let entries = try OutboxEntry.fetchAll(
                     db,
@@ -89,22 +89,29 @@ extension AppDatabase {
                         try Self.giveUp(entry, error: "channel no longer configured", at: now, db)
                         continue
                     }
+                    // A report's message speaks for its community; a digest for its secretary's.
+                    guard let communityID = report?.communityID ?? responder.communityID, let community = communities[communityID] else {
+                        try Self.giveUp(entry, error: "no community to write the message for", at: now, db)
+                        continue
+                    }
                     entry.nextTryAt = now.addingTimeInterval(lease)
                     entry.claimedBy = claimer
                     try db.execute(
                         sql: "UPDATE outbox SET next_try_at = ?, claimed_by = ? WHERE id = ?", arguments: [entry.nextTryAt, claimer, id])
                     let point = try report.flatMap { try Point.fetchOne(db, key: $0.pointID) }
-                    let policy = try report.map { try policies.policy($0.policyID, db) } ?? communityPolicy
-                    if entry.stage == .digest, untaken == nil { untaken = try Self.untaken(limit: 30, db) }
+                    let policy = try report.map { try policies.policy($0.policyID, db) } ?? community.policy
+                    if entry.stage == .digest, untaken[communityID] == nil {
+                        untaken[communityID] = try Self.untaken(limit: 30, community: communityID, db)
+                    }
                     deliveries.append(
                         Delivery(
-                            entry: entry, report: report, point: point, responder: responder, channel: channel, policy: policy,
-                            untaken: entry.stage == .digest ? untaken : nil))
+                            entry: entry, report: report, point: point, responder: responder, community: community, channel: channel,
+                            policy: policy, untaken: entry.stage == .digest ? untaken[communityID] : nil))
                 }
             }
             let outboxMark = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM outbox") ?? 0
             let reportMark = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM report") ?? 0
-            return Claim(community: community, deliveries: deliveries, outboxMark: outboxMark, reportMark: reportMark)
+            return Claim(deliveries: deliveries, outboxMark: outboxMark, reportMark: reportMark)
         }
     }
 
@@ -211,17 +218,18 @@ extension AppDatabase {
         }
     }
 
-    /// Plans today's digest of untaken reports for the secretaries; nothing when every report was taken.
+    /// Plans today's digest of a community's untaken reports for its secretaries; nothing when every report was taken.
     @discardableResult
-    public func planDigest(at now: Date) async throws -> Int {
+    public func planDigest(community: Int64 = 1, at now: Date) async throws -> Int {
         try await writer.write { db in
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report INDEXED BY report_untaken WHERE status = 'open' AND breached_at IS NOT NULL") ?? 0
+            let count = try Self.untakenCount(community: community, db)
             guard count > 0 else { return 0 }
             let roster = try Self.roster(db)
             let day = ShanghaiTime.dayStamp(now)
             var planned = 0
-            for responderID in roster.resolve([.secretary], grid: "", at: now).responderIDs {
-                guard let responder = roster.responders[responderID] else { continue }
+            let secretaries = roster.responders.values.filter { $0.role == .secretary && $0.active && $0.communityID == community }
+            for responder in secretaries.sorted(by: { $0.id < $1.id }) {
+                let responderID = responder.id
                 for (index, channel) in responder.channels.enumerated() {
                     var entry = OutboxEntry(
                         reportID: nil, responderID: responderID, channel: index, channelKind: channel.kind, channelRef: channel.ref,
@@ -234,15 +242,23 @@ extension AppDatabase {
         }
     }
 
-    static func untaken(limit: Int, _ db: Database) throws -> UntakenList {
-        let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report INDEXED BY report_untaken WHERE status = 'open' AND breached_at IS NOT NULL") ?? 0
+    static func untakenCount(community: Int64, _ db: Database) throws -> Int {
+        try Int.fetchOne(
+            db,
+            sql: "SELECT COUNT(*) FROM report INDEXED BY report_untaken WHERE status = 'open' AND breached_at IS NOT NULL AND community_id = ?",
+            arguments: [community]) ?? 0
+    }
+
+    static func untaken(limit: Int, community: Int64, _ db: Database) throws -> UntakenList {
+        let count = try untakenCount(community: community, db)
         let rows = try Row.fetchAll(
             db,
             sql: """
                 SELECT report.number, point.name, report.category, report.created_at FROM report INDEXED BY report_untaken
                 JOIN point ON point.id = report.point_id
-                WHERE report.status = 'open' AND report.breached_at IS NOT NULL ORDER BY report.created_at LIMIT ?
-                """, arguments: [limit])
+                WHERE report.status = 'open' AND report.breached_at IS NOT NULL AND report.community_id = ?
+                ORDER BY report.created_at LIMIT ?
+                """, arguments: [community, limit])
         return UntakenList(
             count: count,
             oldest: rows.map { UntakenList.Item(number: $0[0], pointName: $0[1], category: $0[2], createdAt: $0[3]) })

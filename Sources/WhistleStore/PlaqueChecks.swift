@@ -33,17 +33,28 @@ public struct PlaqueVerdict: Sendable, Equatable, Codable {
 }
 
 extension AppDatabase {
-    /// Judges a decoded code against the community: genuine, void, foreign or unknown.
+    /// Judges a decoded code against the street's communities: genuine, void, foreign or unknown. Genuine means the code
+    /// of an active point printed under its own community's address.
     public func check(code text: String) async throws -> PlaqueVerdict {
-        guard let community = try await community() else { throw StoreError.notFound("community (run whistle import)") }
+        let snapshot = try await snapshot()
+        guard !snapshot.communities.isEmpty else { throw StoreError.notFound("community (run whistle import)") }
         func verdict(_ kind: PlaqueVerdict.Kind, _ point: Point?, _ detail: String) -> PlaqueVerdict {
             PlaqueVerdict(
                 verdict: kind, text: text, pointID: point?.id, pointName: point?.name, pointKind: point?.kind.rawValue, grid: point?.gridID,
                 detail: detail)
         }
-        switch ScannedCode.classify(text, baseURL: community.baseURL) {
+        // Several communities may share one address (the street's) or each have their own: the best reading wins.
+        let readings = Set(snapshot.communityList.map(\.baseURL)).sorted().map { base in (base, ScannedCode.classify(text, baseURL: base)) }
+        let (base, reading) = readings.first { if case .ours = $0.1 { true } else { false } }
+            ?? readings.first { if case .oursMalformed = $0.1 { true } else { false } }
+            ?? readings.first { if case .lookalike = $0.1 { true } else { false } }
+            ?? readings[0]
+        switch reading {
         case .ours(let code):
-            switch try await lookup(code: code) {
+            switch snapshot.lookup(code: code) {
+            case .active(let point) where snapshot.community(of: point)?.baseURL != base:
+                let owner = snapshot.community(of: point)?.name ?? "another community"
+                return verdict(.unknown, point, "code of \(point.name) (\(owner)) under another community's address: a misprint — reprint it")
             case .active(let point):
                 return verdict(.genuine, point, "\(point.name) (\(point.kind.rawValue), grid \(point.gridID))")
             case .void(let point):

@@ -2,9 +2,11 @@ import Foundation
 import GRDB
 import WhistleCore
 
-/// The community's settings as stored by the last import.
-public struct CommunityInfo: Sendable, Equatable {
+/// A community's settings as stored by the last import.
+public struct CommunityInfo: Sendable, Equatable, Identifiable {
+    public var id: Int64
     public var name: String
+    /// Its own, or else the street's (the one address every community of the street shares).
     public var baseURL: String
     public var categories: [Category]
     public var policyID: Int64
@@ -22,27 +24,43 @@ public enum CodeLookup: Sendable, Equatable {
     case unknown
 }
 
+/// The street office, when a street file has been imported.
+public struct StreetInfo: Sendable, Equatable {
+    public var name: String
+    public var baseURL: String?
+}
+
 extension AppDatabase {
-    /// Nil until a community has been imported.
-    public func community() async throws -> CommunityInfo? {
-        try await snapshot().community
+    /// Every community, by id (empty until one has been imported).
+    public func communities() async throws -> [CommunityInfo] {
+        try await snapshot().communityList
     }
 
-    static func community(_ db: Database) throws -> CommunityInfo? {
-        guard let row = try CommunityRow.fetchOne(db, key: 1) else { return nil }
-        let json = try String.fetchOne(db, sql: "SELECT json FROM policy WHERE id = ?", arguments: [row.policyID]) ?? "{}"
-        let policy = try JSONDecoder().decode(EscalationPolicy.self, from: Data(json.utf8))
-        return CommunityInfo(name: row.name, baseURL: row.baseURL, categories: row.categories, policyID: row.policyID, policy: policy)
+    /// One community, nil when there is no such community.
+    public func community(id: Int64) async throws -> CommunityInfo? {
+        try await snapshot().communities[id]
+    }
+
+    static func communities(_ db: Database) throws -> [CommunityInfo] {
+        let street = try StreetRow.fetchOne(db, key: 1)
+        return try CommunityRow.order(Column("id")).fetchAll(db).map { row in
+            let json = try String.fetchOne(db, sql: "SELECT json FROM policy WHERE id = ?", arguments: [row.policyID]) ?? "{}"
+            let policy = try JSONDecoder().decode(EscalationPolicy.self, from: Data(json.utf8))
+            return CommunityInfo(
+                id: row.id, name: row.name, baseURL: row.baseURL ?? street?.baseURL ?? "", categories: row.categories,
+                policyID: row.policyID, policy: policy)
+        }
     }
 
     public func isEmpty() async throws -> Bool {
         try await writer.read { db in try CommunityRow.fetchCount(db) == 0 }
     }
 
-    public func points(includeInactive: Bool = false) async throws -> [Point] {
+    public func points(includeInactive: Bool = false, community: Int64? = nil) async throws -> [Point] {
         try await writer.read { db in
-            var request = Point.order(Column("grid_id"), Column("kind"), Column("id"))
+            var request = Point.order(Column("community_id"), Column("grid_id"), Column("kind"), Column("id"))
             if !includeInactive { request = request.filter(Point.Columns.active) }
+            if let community { request = request.filter(Column("community_id") == community) }
             return try request.fetchAll(db)
         }
     }

@@ -144,12 +144,13 @@ public struct OutboxEntry: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     }
 }
 
-/// The single row holding the community's name, address and categories.
-struct CommunityRow: Codable, FetchableRecord, PersistableRecord {
+/// A community's name, address and categories: one row per community of the street.
+struct CommunityRow: Codable, FetchableRecord, PersistableRecord, Equatable {
     static let databaseTableName = "community"
-    var id: Int = 1
+    var id: Int64
     var name: String
-    var baseURL: String
+    /// Nil: the street's.
+    var baseURL: String?
     var categories: [Category]
     var policyID: Int64
     var updatedAt: Date
@@ -158,6 +159,21 @@ struct CommunityRow: Codable, FetchableRecord, PersistableRecord {
         case id, name, categories
         case baseURL = "base_url"
         case policyID = "policy_id"
+        case updatedAt = "updated_at"
+    }
+}
+
+/// The street office: its name and the QR address of communities that give none. At most one row.
+struct StreetRow: Codable, FetchableRecord, PersistableRecord, Equatable {
+    static let databaseTableName = "street"
+    var id: Int64 = 1
+    var name: String
+    var baseURL: String?
+    var updatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, name
+        case baseURL = "base_url"
         case updatedAt = "updated_at"
     }
 }

@@ -108,10 +108,11 @@ extension AppDatabase {
     }
 
     static func insertReport(_ draft: ReportDraft, at now: Date, snapshot: CommunitySnapshot, _ db: Database) throws -> CreatedReport {
-        guard let community = snapshot.community else { throw StoreError.notFound("community (run whistle import)") }
         guard let point = snapshot.point(id: draft.pointID), point.active else {
             throw StoreError.notFound("point '\(draft.pointID)'")
         }
+        // The point's community decides the promise, the ladder and who is on it.
+        guard let community = snapshot.community(of: point) else { throw StoreError.notFound("community (run whistle import)") }
         if let nonce = draft.formNonce {
             // The primary key refuses a nonce used before: the form was already submitted.
             do {
@@ -137,7 +138,7 @@ extension AppDatabase {
         var report = Report(
             number: number, pointID: point.id, category: draft.category, description: draft.description, photoIDs: draft.photoIDs,
             phone: draft.phone, status: linked == nil ? .open : .duplicate, duplicateOf: linked?.id,
-            policyID: community.policyID, createdAt: now, statusKeyHash: draft.statusKeyHash)
+            policyID: community.policyID, createdAt: now, statusKeyHash: draft.statusKeyHash, communityID: point.communityID)
         if linked == nil { report.promiseDueAt = now.addingTimeInterval(TimeInterval(community.policy.promiseSeconds)) }
         try report.insert(db)
         guard let reportID = report.id else { throw StoreError.notFound("report id") }

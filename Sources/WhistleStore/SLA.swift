@@ -4,7 +4,7 @@ import WhistleCore
 
 /// How the SLA report splits its figures.
 public enum SLAGrouping: String, Sendable, CaseIterable, Codable {
-    case grid, responder, point, category, kind
+    case grid, responder, point, category, kind, community
 }
 
 /// One row of figures: the whole period, or one group of it. Durations in seconds.
@@ -108,7 +108,26 @@ public struct SLAReport: Sendable, Codable {
         }
     }
 
+    /// One community of the street, side by side with the others: its figures and its plaques' health.
+    public struct CommunityItem: Sendable, Codable, Equatable {
+        public var id: Int64
+        public var name: String
+        public var figures: SLAFigures
+        public var points: Int
+        public var pointsWithoutScans: Int
+        public var pointsNotVerified: Int
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, figures, points
+            case pointsWithoutScans = "points_without_scans"
+            case pointsNotVerified = "points_not_verified"
+        }
+    }
+
+    /// The community's name; the street's (or "all communities") when the report covers several.
     public var community: String
+    /// The communities side by side, when the report covers more than one; empty otherwise.
+    public var communities: [CommunityItem]
     public var from: String
     public var to: String
     public var generatedAt: Date
@@ -127,7 +146,7 @@ public struct SLAReport: Sendable, Codable {
     public var pointsNotVerified: [String]
 
     enum CodingKeys: String, CodingKey {
-        case community, from, to, by, overall, groups, daily, breaches, departments, plaques
+        case community, communities, from, to, by, overall, groups, daily, breaches, departments, plaques
         case generatedAt = "generated_at"
         case excludedRejected = "excluded_rejected"
         case ackHistogram = "ack_histogram"
@@ -137,9 +156,16 @@ public struct SLAReport: Sendable, Codable {
 }
 
 extension AppDatabase {
-    /// The SLA report for local days `from`…`to` (inclusive, `YYYYMMDD`), computed in SQL.
-    public func slaReport(from: String, to: String, by grouping: SLAGrouping?, now: Date) async throws -> SLAReport {
-        try await writer.read { db in try SLAQuery(db: db, from: Int(from) ?? 0, to: Int(to) ?? 0, now: now).report(by: grouping) }
+    /// The SLA report for local days `from`…`to` (inclusive, `YYYYMMDD`) of `communities` (nil: every community).
+    public func slaReport(
+        from: String, to: String, by grouping: SLAGrouping?, communities: Set<Int64>? = nil, now: Date
+    ) async throws -> SLAReport {
+        try await writer.read { db in
+            let snapshot = try snapshots.snapshot(db)
+            return try SLAQuery(
+                db: db, from: Int(from) ?? 0, to: Int(to) ?? 0, now: now, communities: communities, snapshot: snapshot
+            ).report(by: grouping)
+        }
     }
 }
 
@@ -149,9 +175,22 @@ struct SLAQuery {
     let from: Int
     let to: Int
     let now: Date
+    /// The communities covered; nil for all of them.
+    let communities: Set<Int64>?
+    let snapshot: CommunitySnapshot
 
     /// Reports counted in promise figures: neither rejected nor duplicates (a duplicate rides on its original's clock).
     static let counted = "report.local_day BETWEEN ?1 AND ?2 AND report.status NOT IN ('rejected', 'duplicate')"
+
+    /// `AND report.community_id IN (…)` when the report covers some communities only (ids are integers: no injection).
+    func inCommunities(_ table: String = "report") -> String {
+        communities.map { " AND \(table).community_id IN (\($0.sorted().map(String.init).joined(separator: ",")))" } ?? ""
+    }
+
+    /// The communities covered, by id.
+    var covered: [CommunityInfo] {
+        snapshot.communityList.filter { communities?.contains($0.id) ?? true }
+    }
 
     /// The column the scan groups by. Grid and kind are read through the point in Swift, so the scan joins nothing.
     func scanColumn(_ grouping: SLAGrouping?) -> String? {
@@ -160,6 +199,7 @@ struct SLAQuery {
         case .grid, .kind, .point: "point_id"
         case .responder: "COALESCE(ack_by, '(not taken)')"
         case .category: "category"
+        case .community: "community_id"
         }
     }
 
@@ -178,34 +218,63 @@ struct SLAQuery {
     }
 
     func report(by grouping: SLAGrouping?) throws -> SLAReport {
-        let community = try AppDatabase.community(db)
-        // One set of passes over the period: per group when grouped, and the overall row merged from the groups.
-        let scan = try SLAScan.run(db, from: from, to: to, now: now, column: scanColumn(grouping), regroup: try regroup(grouping))
-        let (computed, ackOverall, resolveOverall) = figures(scan, grouping: grouping)
+        let covered = self.covered
+        let several = covered.count > 1
+        let title = covered.count == 1 ? covered[0].name : snapshot.street?.name ?? (covered.isEmpty ? "" : "all communities")
+        // One set of passes over the period: per group when grouped, and the overall row merged from the groups; per
+        // community too (in the same pass) when several are covered.
+        let scan = try SLAScan.run(
+            db, from: from, to: to, now: now, column: scanColumn(grouping), regroup: try regroup(grouping), communities: communities,
+            byCommunity: several && grouping != .community)
+        let (computed, ackOverall, resolveOverall) = figures(scan.groups, grouping: grouping)
         var overall =
             grouping == nil ? (computed.first ?? SLAFigures.empty("all", "all")) : Self.merge(computed, ack: ackOverall, resolve: resolveOverall)
-        overall.label = community?.name ?? "all"
+        overall.label = title.isEmpty ? "all" : title
         var groups = grouping == nil ? [] : computed
         let daily = scan.daily.keys.sorted().map { SLAReport.Day(day: String($0), reports: scan.daily[$0]!.reports, kept: scan.daily[$0]!.kept) }
         let plaques = try plaques(reports: scan.perPoint)
         let stale = now.addingTimeInterval(-90 * 86400)
+        let notVerified = plaques.filter { ($0.lastVerified ?? .distantPast) < stale }.map(\.point)
         let labels = try labels(grouping)
         for index in groups.indices { groups[index].label = labels[groups[index].group] ?? groups[index].group }
+
+        var side: [SLAReport.CommunityItem] = []
+        if several {
+            // By community the groups are the communities already; otherwise the pass kept them apart.
+            let byCommunity: [String: SLAFigures]
+            if grouping == .community {
+                byCommunity = Dictionary(groups.map { ($0.group, $0) }, uniquingKeysWith: { a, _ in a })
+            } else {
+                let totals = Dictionary(scan.communities.map { (String($0.key), $0.value) }, uniquingKeysWith: { a, _ in a })
+                byCommunity = Dictionary(figures(totals, grouping: .community).0.map { ($0.group, $0) }, uniquingKeysWith: { a, _ in a })
+            }
+            let pointCommunity = Dictionary(snapshot.allPoints.map { ($0.id, $0.communityID) }, uniquingKeysWith: { a, _ in a })
+            for community in covered {
+                var figures = byCommunity[String(community.id)] ?? SLAFigures.empty(String(community.id), community.name)
+                figures.label = community.name
+                let own = plaques.filter { pointCommunity[$0.point] == community.id }
+                side.append(
+                    SLAReport.CommunityItem(
+                        id: community.id, name: community.name, figures: figures, points: own.count,
+                        pointsWithoutScans: own.filter { $0.scans == 0 }.count,
+                        pointsNotVerified: own.filter { notVerified.contains($0.point) }.count))
+            }
+        }
         return SLAReport(
-            community: community?.name ?? "", from: String(from), to: String(to), generatedAt: now, by: grouping, overall: overall,
+            community: title, communities: side, from: String(from), to: String(to), generatedAt: now, by: grouping, overall: overall,
             groups: groups,
             excludedRejected: try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM report WHERE local_day BETWEEN ? AND ? AND status = 'rejected'", arguments: [from, to]) ?? 0,
+                db, sql: "SELECT COUNT(*) FROM report WHERE local_day BETWEEN ? AND ? AND status = 'rejected'\(inCommunities())",
+                arguments: [from, to]) ?? 0,
             daily: daily, ackHistogram: Self.histogram(ackOverall), breaches: try breaches(), departments: try departments(),
-            plaques: plaques, pointsWithoutScans: plaques.filter { $0.scans == 0 }.map(\.point),
-            pointsNotVerified: plaques.filter { ($0.lastVerified ?? .distantPast) < stale }.map(\.point))
+            plaques: plaques, pointsWithoutScans: plaques.filter { $0.scans == 0 }.map(\.point), pointsNotVerified: notVerified)
     }
 
     /// The figures of each group from the scan's totals, and the distributions over all groups (for the overall
     /// row and the histogram). Percentiles are exact to the second (to the minute for time to fix).
-    func figures(_ scan: SLAScan, grouping: SLAGrouping?) -> ([SLAFigures], [(Int, Int)], [(Int, Int)]) {
+    func figures(_ groups: [String: SLAScan.Totals], grouping: SLAGrouping?) -> ([SLAFigures], [(Int, Int)], [(Int, Int)]) {
         func sorted(_ histogram: SLAScan.Histogram) -> [(Int, Int)] { histogram.sorted }
-        var result = scan.groups.map { group, t -> SLAFigures in
+        var result = groups.map { group, t -> SLAFigures in
             let ack = sorted(t.ack)
             let resolve = sorted(t.resolve)
             return SLAFigures(
@@ -218,8 +287,8 @@ struct SLAQuery {
         }
         if grouping == nil, result.isEmpty { result = [SLAFigures.empty("all", "all")] }
         return (
-            result.sorted { $0.group < $1.group }, Self.merged(scan.groups.values.map { sorted($0.ack) }),
-            Self.merged(scan.groups.values.map { sorted($0.resolve) })
+            result.sorted { $0.group < $1.group }, Self.merged(groups.values.map { sorted($0.ack) }),
+            Self.merged(groups.values.map { sorted($0.resolve) })
         )
     }
 
@@ -246,7 +315,9 @@ struct SLAQuery {
         case .point: try Dictionary(Point.fetchAll(db).map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         case .responder: try Dictionary(Responder.fetchAll(db).map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         case .category:
-            Dictionary((try AppDatabase.community(db)?.categories ?? []).map { ($0.id, $0.label) }, uniquingKeysWith: { a, _ in a })
+            // Communities keep their own categories; an id shared with different labels shows the first community's.
+            Dictionary(covered.flatMap(\.categories).map { ($0.id, $0.label) }, uniquingKeysWith: { a, _ in a })
+        case .community: Dictionary(snapshot.communityList.map { (String($0.id), $0.name) }, uniquingKeysWith: { a, _ in a })
         case .kind, nil: [:]
         }
     }
@@ -298,7 +369,7 @@ struct SLAQuery {
             sql: """
                 SELECT report.id, report.number, point.name, report.created_at, report.ack_seconds, report.promise_seconds
                 FROM report INDEXED BY report_late JOIN point ON point.id = report.point_id
-                WHERE (ack_seconds IS NULL OR ack_seconds > promise_seconds) AND \(Self.counted) AND CASE WHEN ack_seconds IS NOT NULL THEN ack_seconds > promise_seconds
+                WHERE (ack_seconds IS NULL OR ack_seconds > promise_seconds) AND \(Self.counted)\(inCommunities()) AND CASE WHEN ack_seconds IS NOT NULL THEN ack_seconds > promise_seconds
                     ELSE (julianday(?3) - julianday(report.created_at)) * 86400 > promise_seconds END
                 ORDER BY report.created_at LIMIT \(limit)
                 """, arguments: [from, to, now])
@@ -325,7 +396,7 @@ struct SLAQuery {
                 SELECT report.whistled_to AS id, responder.name AS name,
                     CAST(ROUND((julianday(reported_in_at) - julianday(whistled_at)) * 86400) AS INTEGER) AS s
                 FROM report INDEXED BY report_whistled JOIN responder ON responder.id = report.whistled_to
-                WHERE whistled_at IS NOT NULL AND \(Self.counted) ORDER BY id, s
+                WHERE whistled_at IS NOT NULL AND \(Self.counted)\(inCommunities()) ORDER BY id, s
                 """, arguments: [from, to])
         var items: [String: (name: String, whistled: Int, times: [Int])] = [:]
         for row in rows {
@@ -351,7 +422,7 @@ struct SLAQuery {
                 SELECT point.id, point.name,
                     (SELECT COALESCE(SUM(count), 0) FROM scan_count WHERE point_id = point.id AND CAST(day AS INTEGER) BETWEEN ?1 AND ?2) AS scans,
                     (SELECT MAX(at) FROM event WHERE event.point_id = point.id AND kind = 'verified') AS verified
-                FROM point WHERE point.active ORDER BY point.id
+                FROM point WHERE point.active\(inCommunities("point")) ORDER BY point.id
                 """, arguments: [from, to]
         ).map { row in
             let id: String = row["id"]

@@ -26,6 +26,22 @@ struct SLAScan {
         var ack = Histogram(limit: 4 * 3600)
         /// Minutes to fix (in seconds, a multiple of 60) → count.
         var resolve = Histogram(limit: 60 * 86400)
+
+        mutating func add(_ other: Totals) {
+            reports += other.reports
+            kept += other.kept
+            acked += other.acked
+            if let otherMax = other.ackMax { ackMax = max(ackMax ?? 0, otherMax) }
+            breaches += other.breaches
+            whistled += other.whistled
+            resolved += other.resolved
+            open += other.open
+            ratingSum += other.ratingSum
+            ratings += other.ratings
+            duplicates += other.duplicates
+            ack.add(other.ack)
+            resolve.add(other.resolve)
+        }
     }
 
     /// Counts by non-negative integer value: an array up to `limit`, a dictionary for the rare larger values.
@@ -49,6 +65,12 @@ struct SLAScan {
             counts[value] += 1
         }
 
+        mutating func add(_ other: Histogram) {
+            if other.counts.count > counts.count { counts.append(contentsOf: repeatElement(0, count: other.counts.count - counts.count)) }
+            for (value, count) in other.counts.enumerated() where count > 0 { counts[value] += count }
+            for (value, count) in other.overflow { overflow[value, default: 0] += count }
+        }
+
         /// (value, count) pairs, sorted by value.
         var sorted: [(Int, Int)] {
             var result: [(Int, Int)] = []
@@ -59,20 +81,27 @@ struct SLAScan {
     }
 
     var groups: [String: Totals] = [:]
+    /// The same reports by community (filled when asked for: the street's side-by-side table).
+    var communities: [Int64: Totals] = [:]
     var daily: [Int: (reports: Int, kept: Int)] = [:]
     var perPoint: [String: Int] = [:]
 
-    /// Reads reports of local days `from`…`to` (rejected ones left out), grouped by `column`'s value mapped through `regroup`.
+    /// Reads reports of local days `from`…`to` (rejected ones left out) of `communities` (nil: all), grouped by
+    /// `column`'s value mapped through `regroup`, and also by community when `byCommunity`: totals are kept per
+    /// (community, group) pair, so both tables come out of one pass at the cost of one small lookup per row.
     static func run(
-        _ db: Database, from: Int, to: Int, now: Date, column: String?, regroup: (String) -> String
+        _ db: Database, from: Int, to: Int, now: Date, column: String?, regroup: (String) -> String, communities: Set<Int64>? = nil,
+        byCommunity: Bool = false
     ) throws -> SLAScan {
+        let inCommunities = communities.map { "AND community_id IN (\($0.sorted().map(String.init).joined(separator: ",")))" } ?? ""
         let statement = try db.makeStatement(
             sql: """
                 SELECT local_day, status, point_id, \(column ?? "'all'"), promise_seconds, ack_seconds, resolve_seconds, rating,
                     whistled_at IS NOT NULL,
-                    CASE WHEN ack_seconds IS NULL THEN (julianday(?3) - julianday(created_at)) * 86400 END
+                    CASE WHEN ack_seconds IS NULL THEN (julianday(?3) - julianday(created_at)) * 86400 END,
+                    community_id
                 FROM report INDEXED BY report_sla
-                WHERE local_day BETWEEN ?1 AND ?2 AND status <> 'rejected'
+                WHERE local_day BETWEEN ?1 AND ?2 AND status <> 'rejected' \(inCommunities)
                 """)
         try statement.setArguments([from, to, now])
         let raw = statement.sqliteStatement
@@ -81,10 +110,16 @@ struct SLAScan {
         var points = Interner()
         var keys = Interner()
         var pointNames: [String] = []
-        var groupOfKey: [Int] = []
+        // groupOfKey[community index][key] → index into totals; one row of it per community seen.
+        var groupOfKey: [[Int]] = [[]]
+        var communityIDs: [Int64] = []
+        var lastCommunity = (id: Int64.min, index: 0)
         var totals: [Totals] = []
+        var totalsCommunity: [Int] = []
+        var totalsGroup: [Int] = []
         var groupNames: [String] = []
         var groupIndex: [String: Int] = [:]
+        var pairIndex: [Int: Int] = [:]
         var pointCounts: [Int] = []
         var scan = SLAScan()
         var currentDay = -1
@@ -101,20 +136,44 @@ struct SLAScan {
                 pointCounts.append(0)
             }
             pointCounts[point] += 1
+            var community = 0
+            if byCommunity {
+                let id = sqlite3_column_int64(raw, 10)
+                if id != lastCommunity.id {
+                    if let found = communityIDs.firstIndex(of: id) {
+                        lastCommunity = (id, found)
+                    } else {
+                        communityIDs.append(id)
+                        lastCommunity = (id, communityIDs.count - 1)
+                        if groupOfKey.count < communityIDs.count { groupOfKey.append([]) }
+                    }
+                }
+                community = lastCommunity.index
+            }
             let key = column == nil ? 0 : keys.id(raw, column: 3)
-            if column == nil && groupOfKey.isEmpty { _ = keys.id(raw, column: 3) }
-            if key == groupOfKey.count {
-                let name = regroup(keys.string(key))
+            if column == nil && keys.isEmpty { _ = keys.id(raw, column: 3) }
+            while key >= groupOfKey[community].count {
+                let name = regroup(keys.string(groupOfKey[community].count))
+                let named: Int
                 if let existing = groupIndex[name] {
-                    groupOfKey.append(existing)
+                    named = existing
                 } else {
-                    groupIndex[name] = totals.count
-                    groupOfKey.append(totals.count)
+                    named = groupNames.count
+                    groupIndex[name] = named
                     groupNames.append(name)
+                }
+                let pair = named &* 4096 &+ community
+                if let existing = pairIndex[pair] {
+                    groupOfKey[community].append(existing)
+                } else {
+                    pairIndex[pair] = totals.count
+                    groupOfKey[community].append(totals.count)
                     totals.append(Totals())
+                    totalsCommunity.append(community)
+                    totalsGroup.append(named)
                 }
             }
-            let group = groupOfKey[key]
+            let group = groupOfKey[community][key]
             // Statuses differ in their first letter: open, acknowledged, whistled, resolved, closed, duplicate.
             let status = sqlite3_column_text(raw, 1).map { $0[0] } ?? 0
             if status == UInt8(ascii: "d") {
@@ -135,7 +194,15 @@ struct SLAScan {
             if kept { current.kept += 1 }
         }
         if currentDay >= 0 { scan.daily[currentDay] = current }
-        for (index, name) in groupNames.enumerated() { scan.groups[name] = totals[index] }
+        // Pairs add up into groups and communities; a group or community of one pair takes it as it is (no copy of
+        // its histograms).
+        func collect<Key: Hashable>(_ key: Key, _ group: Totals, into table: inout [Key: Totals]) {
+            if table[key] == nil { table[key] = group } else { table[key]!.add(group) }
+        }
+        for (index, group) in totals.enumerated() {
+            collect(groupNames[totalsGroup[index]], group, into: &scan.groups)
+            if byCommunity { collect(communityIDs[totalsCommunity[index]], group, into: &scan.communities) }
+        }
         for (index, name) in pointNames.enumerated() { scan.perPoint[name] = pointCounts[index] }
         return scan
     }
@@ -213,4 +280,6 @@ private struct Interner {
     }
 
     func string(_ id: Int) -> String { strings[id] }
+
+    var isEmpty: Bool { strings.isEmpty }
 }

@@ -7,12 +7,12 @@ import WhistleStore
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Seed the sample community (if the database is empty) and serve it, printing its URLs and a QR."
+        abstract: "Seed the sample street and its communities (if the database is empty) and serve them, printing their URLs and a QR."
     )
 
     @Option(help: "SQLite database file.") var db = "demo.sqlite"
     @OptionGroup var listen: ListenOptions
-    @Option(help: "The sample community file.") var community = "assets/demo/community.yaml"
+    @Option(help: "The sample street file (or a single community file).") var file = "assets/demo/street.yaml"
     @Option(help: "Address printed into QR codes, e.g. http://192.168.1.20:8080 so a phone on the LAN can open it.")
     var baseURL: String?
 
@@ -20,25 +20,53 @@ struct DemoCommand: AsyncParsableCommand {
         let store = try DatabaseOptions(db: db).open()
         try await oneLine {
             if try await store.isEmpty() {
-                var sample = try CommunityLoader.load(path: community)
-                sample.baseURL = baseURL ?? "http://\(listen.host == "0.0.0.0" ? "127.0.0.1" : listen.host):\(listen.port)"
-                // The sample's robots and webhooks are examples, not real addresses: the demo logs each notification instead.
-                for index in sample.responders.indices { sample.responders[index].channels = [.log] }
-                try store.importCommunity(sample)
-                print("Seeded \(sample.name) from \(community) into \(db).")
+                let address = baseURL ?? "http://\(listen.host == "0.0.0.0" ? "127.0.0.1" : listen.host):\(listen.port)"
+                // Every community is served from this address, and the sample's robots and webhooks are examples, not
+                // real addresses: the demo logs each notification instead.
+                func local(_ community: Community) -> Community {
+                    var community = community
+                    community.baseURL = nil
+                    for index in community.responders.indices { community.responders[index].channels = [.log] }
+                    return community
+                }
+                switch try CommunityLoader.loadAny(path: file) {
+                case .community(var sample):
+                    sample = local(sample)
+                    sample.baseURL = address
+                    try store.importCommunity(sample)
+                case .street(var street, let communities):
+                    street.baseURL = address
+                    for index in street.responders.indices { street.responders[index].channels = [.log] }
+                    try store.importStreet(street, communities: communities.map(local))
+                }
+                print("Seeded \(file) into \(db).")
             } else {
-                print("Using the community already in \(db) (delete the file to start afresh).")
+                print("Using the communities already in \(db) (delete the file to start afresh).")
             }
-            guard let info = try await store.community() else { throw CLIError("no community in \(db)") }
+            let snapshot = try await store.snapshot()
+            guard let first = snapshot.communityList.first else { throw CLIError("no community in \(db)") }
             let points = try await store.points()
-            print("\n\(info.name) — open a point's page:")
-            for point in points { print("  \(point.name)  \(info.url(for: point))") }
-            if let statue = points.first(where: { $0.kind == .statue }) ?? points.first {
-                print("\nScan the plaque of \(statue.name):\n")
-                print(TerminalRenderer.render(try QRMatrix.encode(info.url(for: statue), level: .M)))
+            var tokenFor: [String] = []
+            for community in snapshot.communityList {
+                print("\n\(community.name) (community \(community.id)) — open a point's page:")
+                for point in points where point.communityID == community.id { print("  \(point.name)  \(community.url(for: point))") }
+                // One grid worker of each community, to try scopes with.
+                if let worker = snapshot.roster.responders.values.filter({ $0.role == .gridWorker && $0.communityID == community.id && $0.active })
+                    .map(\.id).sorted().first
+                {
+                    tokenFor.append(worker)
+                }
             }
+            if let statue = points.first(where: { $0.kind == .statue }) ?? points.first, let community = snapshot.community(of: statue) {
+                print("\nScan the plaque of \(statue.name):\n")
+                print(TerminalRenderer.render(try QRMatrix.encode(community.url(for: statue), level: .M)))
+            }
+            tokenFor += snapshot.roster.responders.values.filter { $0.role == .street && $0.active }.map(\.id).sorted().prefix(1)
             print("Notifications to responders appear below as log lines (the demo has no real robots).")
-            print("A responder token for the CLI: whistle login --server \(info.baseURL) --token \(try await store.issueToken(responderID: "r-zhao"))")
+            for id in tokenFor {
+                let who = snapshot.roster.responders[id].map { "\($0.name), \($0.role.rawValue)" } ?? id
+                print("A token for \(who): whistle login --server \(first.baseURL) --token \(try await store.issueToken(responderID: id))")
+            }
             print("Health: http://\(listen.host):\(listen.port)/healthz — stop with Ctrl-C.\n")
             // The server logs to stderr from here on; show the URLs first even when stdout is a pipe.
             fflush(nil)

@@ -18,7 +18,7 @@ extension DevCommands {
         func run() async throws {
             try await oneLine {
                 let store = try database.open()
-                guard let community = try await store.community() else { throw CLIError("no community: run whistle import first") }
+                guard let community = try await store.communities().first else { throw CLIError("no community: run whistle import first") }
                 // Three hours after the history ends, so no new report is linked as a duplicate of a synthetic one.
                 let time = ManualTime(Date().addingTimeInterval(3 * 3600))
                 var logger = Logger(label: "bench")
@@ -26,7 +26,7 @@ extension DevCommands {
                 let dispatcher = Dispatcher(database: store, time: time, transport: InstantTransport(), logger: logger)
                 // Settle what the history already has due (breaches, digests), untimed.
                 for _ in 0..<50 { try await dispatcher.pass() }
-                let points = try await store.points()
+                let points = try await store.points(community: community.id)
                 var filed = 0
                 var durations: [Double] = []
                 var due = 0

@@ -26,10 +26,12 @@ struct PlaquesCommand: AsyncParsableCommand {
     @Option(help: "Folder to write into (created if missing).") var out: String
     @Option(help: "Resolution of PNG plaques.") var dpi: Double = 300
     @Option(help: "Impose plaques on sheets (PDF only).") var sheet: Sheet?
+    @Option(help: "With --all: only the plaques of this community (by id).") var community: Int64?
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
         guard all != !points.isEmpty else { throw ValidationError("give either --all or --point ID…") }
+        if community != nil && !all { throw ValidationError("--community goes with --all") }
         guard (72...1200).contains(dpi) else { throw ValidationError("--dpi must be 72…1200") }
         if sheet != nil && format != .pdf { throw ValidationError("--sheet a4 needs --format pdf") }
     }
@@ -37,10 +39,12 @@ struct PlaquesCommand: AsyncParsableCommand {
     func run() async throws {
         try await oneLine {
             let store = try database.open()
-            guard let community = try await store.community() else { throw CLIError("no community yet: run `whistle import` first") }
+            let snapshot = try await store.snapshot()
+            guard !snapshot.communities.isEmpty else { throw CLIError("no community yet: run `whistle import` first") }
+            if let community, snapshot.communities[community] == nil { throw CLIError("no community \(community)") }
             var chosen: [Point] = []
             if all {
-                chosen = try await store.points()
+                chosen = try await store.points(community: community)
             } else {
                 for id in points {
                     guard let point = try await store.point(id: id) else { throw CLIError("unknown point '\(id)'") }
@@ -54,8 +58,10 @@ struct PlaquesCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError("cannot create \(out): \(error.localizedDescription)")
             }
-            let plaques = chosen.map { point in
-                Plaque(
+            // Each plaque names its own community and carries its address.
+            let plaques = try chosen.map { point in
+                guard let community = snapshot.community(of: point) else { throw CLIError("point '\(point.id)' has no community") }
+                return Plaque(
                     kind: point.kind, name: point.name, community: community.name, services: point.services,
                     url: community.url(for: point), code: point.code)
             }

@@ -59,7 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try database.open()
-        guard try await store.community() != nil else {
+        guard try await !store.communities().isEmpty else {
             throw CLIError("the database \(database.path()) has no community yet: run `whistle import FILE.yaml` first")
         }
         try await Server.run(store: store, listen: listen)

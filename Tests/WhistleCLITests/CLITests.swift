@@ -59,7 +59,7 @@ func temporaryFolder() throws -> URL {
 
 @Suite("whistle import, points, qr")
 struct CLITests {
-    let reference = root.appendingPathComponent("assets/demo/community.yaml").path
+    let reference = root.appendingPathComponent("Tests/Fixtures/community-single.yaml").path
 
     @Test("import twice: the second run reports no changes")
     func importTwice() throws {

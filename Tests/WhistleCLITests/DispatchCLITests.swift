@@ -46,7 +46,7 @@ private actor Inbox {
 
 /// The reference community with every responder on a webhook to `port` and `policy` in place of the file's.
 private func communityFile(port: Int, policy: String?) throws -> String {
-    var yaml = try String(contentsOf: root.appendingPathComponent("assets/demo/community.yaml"), encoding: .utf8)
+    var yaml = try String(contentsOf: root.appendingPathComponent("Tests/Fixtures/community-single.yaml"), encoding: .utf8)
     yaml = yaml.replacingOccurrences(
         of: #"(?m)^    channels:\n(      .*\n)+"#, with: "    channels:\n      - webhook: http://127.0.0.1:\(port)/hook\n        secret: s\n",
         options: .regularExpression)

@@ -20,7 +20,7 @@ private func decode(_ file: URL) throws -> [String] {
 @Suite("whistle plaques and qr")
 struct PlaquesCLITests {
     let reference = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("assets/demo/community.yaml").path
+        .appendingPathComponent("Tests/Fixtures/community-single.yaml").path
 
     @Test("every point's plaque, in every format, scans to its URL as listed by points list", arguments: ["svg", "png", "pdf"])
     func plaques(format: String) throws {

@@ -20,7 +20,7 @@ private final class LiveServer: @unchecked Sendable {
         db = folder.appendingPathComponent("live.sqlite").path
         port = freePort()
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let yaml = try String(contentsOf: root.appendingPathComponent("assets/demo/community.yaml"), encoding: .utf8)
+        let yaml = try String(contentsOf: root.appendingPathComponent("Tests/Fixtures/community-single.yaml"), encoding: .utf8)
             .replacingOccurrences(of: #"(?m)^      - (webhook|wecom|dingtalk|feishu): .*$"#, with: "      - log: {}", options: .regularExpression)
             .replacingOccurrences(of: #"(?m)^        secret: .*\n"#, with: "", options: .regularExpression)
         let file = folder.appendingPathComponent("c.yaml")

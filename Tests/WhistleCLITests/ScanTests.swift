@@ -88,7 +88,7 @@ struct ScanTests {
         let folder = try temporaryFolder()
         let db = folder.appendingPathComponent("x.sqlite").path
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let yaml = try String(contentsOf: root.appendingPathComponent("assets/demo/community.yaml"), encoding: .utf8)
+        let yaml = try String(contentsOf: root.appendingPathComponent("Tests/Fixtures/community-single.yaml"), encoding: .utf8)
             .replacingOccurrences(of: "base_url: http://127.0.0.1:8080", with: "base_url: https://whistle.example.cn")
         try yaml.write(to: folder.appendingPathComponent("c.yaml"), atomically: true, encoding: .utf8)
         #expect(try whistle(["import", folder.appendingPathComponent("c.yaml").path, "--db", db]).status == 0)
@@ -147,7 +147,7 @@ struct ScanTests {
         let folder = try temporaryFolder()
         let db = folder.appendingPathComponent("x.sqlite").path
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        #expect(try whistle(["import", root.appendingPathComponent("assets/demo/community.yaml").path, "--db", db]).status == 0)
+        #expect(try whistle(["import", root.appendingPathComponent("Tests/Fixtures/community-single.yaml").path, "--db", db]).status == 0)
         let plaques = folder.appendingPathComponent("plaques")
         #expect(try whistle(["plaques", "--point", "statue-south-gate", "--format", "png", "--dpi", "120", "--out", plaques.path, "--db", db]).status == 0)
         let ok = try whistle(["scan", plaques.appendingPathComponent("statue-south-gate.png").path, "--db", db])

@@ -27,7 +27,7 @@ func database(channels: (Responder) -> [WhistleCore.Channel] = { _ in [.log] }) 
 func community(channels: (Responder) -> [WhistleCore.Channel]) throws -> Community {
     var root = URL(fileURLWithPath: #filePath)
     while !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) { root.deleteLastPathComponent() }
-    var community = try CommunityLoader.load(path: root.appendingPathComponent("assets/demo/community.yaml").path)
+    var community = try CommunityLoader.load(path: root.appendingPathComponent("Tests/Fixtures/community-single.yaml").path)
     for index in community.responders.indices { community.responders[index].channels = channels(community.responders[index]) }
     return community
 }

@@ -16,7 +16,7 @@ func seededDatabase(_ edit: (String) -> String = { $0 }) throws -> AppDatabase {
     let database = try AppDatabase.open(path: folder.appendingPathComponent("test.sqlite").path)
     var root = URL(fileURLWithPath: #filePath)
     while !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) { root.deleteLastPathComponent() }
-    let yaml = try String(contentsOf: root.appendingPathComponent("assets/demo/community.yaml"), encoding: .utf8)
+    let yaml = try String(contentsOf: root.appendingPathComponent("Tests/Fixtures/community-single.yaml"), encoding: .utf8)
     try database.importCommunity(try CommunityLoader.parse(edit(yaml)))
     return database
 }

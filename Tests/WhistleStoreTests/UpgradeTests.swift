@@ -59,6 +59,46 @@ struct UpgradeTests {
         #expect(created.report.number == "20261124-0005")
     }
 
+    @Test("the v8 database becomes a one-community street: community 1 everywhere, catalogue triggers on every table, the file still matches")
+    func v8BecomesOneCommunity() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("whistle-upgrade-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("old.sqlite").path
+        let dump = try String(contentsOf: fixture("v8-history.sql"), encoding: .utf8)
+        try { try DatabaseQueue(path: path).writeWithoutTransaction { db in try db.execute(sql: dump) } }()
+        let database = try AppDatabase.open(path: path)
+        try await database.writer.read { db in
+            for table in ["grid", "point", "report", "responder"] {
+                let others = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE community_id IS NOT 1") ?? -1
+                #expect(others == 0, "\(table): \(others) rows outside community 1")
+            }
+            let triggers = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_bumps_catalogue'")
+            #expect(triggers == 24, "insert, update and delete on each of the eight catalogue tables")
+        }
+        // Every catalogue table still tells the cache that it changed (the rebuilt ones included).
+        for (table, change) in [
+            ("community", "UPDATE community SET name = name"), ("responder", "UPDATE responder SET name = name"),
+            ("grid", "UPDATE grid SET name = name"), ("point", "UPDATE point SET name = name"), ("duty", "UPDATE duty SET days = days"),
+            ("policy", "UPDATE policy SET created_at = created_at"), ("retired_code", "UPDATE retired_code SET retired_at = retired_at"),
+            ("street", "INSERT INTO street (id, name, updated_at) VALUES (1, '街道', CURRENT_TIMESTAMP)"),
+        ] {
+            let (before, after) = try await database.writer.write { db in
+                let before = try Int64.fetchOne(db, sql: "SELECT version FROM catalogue_version")
+                try db.execute(sql: change)
+                return (before, try Int64.fetchOne(db, sql: "SELECT version FROM catalogue_version"))
+            }
+            #expect(after != before, "a change to \(table) bumps the catalogue")
+        }
+        try await database.writer.write { db in try db.execute(sql: "DELETE FROM street") }
+        // The community file it was made from imports as "no changes" (it has no id: still the only community).
+        let summary = try database.importCommunity(try CommunityLoader.parse(try referenceYAML()))
+        #expect(!summary.changed, "\(summary)")
+        // Its history reads as community 1's: the SLA of community 1 equals the SLA of everything.
+        let whole = try await database.slaReport(from: "20261123", to: "20261124", by: .grid, now: local("2026-11-25T00:00:00"))
+        let one = try await database.slaReport(from: "20261123", to: "20261124", by: .grid, communities: [1], now: local("2026-11-25T00:00:00"))
+        #expect(whole.overall == one.overall && whole.groups == one.groups && whole.overall.reports > 0)
+    }
+
     /// Every row of every table, by rowid, as column → value.
     static func rows(_ db: Database) throws -> [String: [[String: DatabaseValue]]] {
         var result: [String: [[String: DatabaseValue]]] = [:]

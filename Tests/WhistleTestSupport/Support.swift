@@ -18,7 +18,7 @@ public func referenceYAML() throws -> String {
     while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
         url.deleteLastPathComponent()
     }
-    return try String(contentsOf: url.appendingPathComponent("assets/demo/community.yaml"), encoding: .utf8)
+    return try String(contentsOf: url.appendingPathComponent("Tests/Fixtures/community-single.yaml"), encoding: .utf8)
 }
 
 /// A moment given in Asia/Shanghai local time.
@@ -78,3 +78,23 @@ public func slaHistory() async throws -> AppDatabase {
     return database
 }
 
+
+/// The frozen street fixture: `Tests/Fixtures/street/street.yaml` with its two communities (晨宇社区 id 1, 华信社区 id 2),
+/// shared departments (d-property, d-city, d-water) and street staff (s-duty).
+public func streetFixture() -> String {
+    var url = URL(fileURLWithPath: #filePath)
+    while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+        url.deleteLastPathComponent()
+    }
+    return url.appendingPathComponent("Tests/Fixtures/street/street.yaml").path
+}
+
+/// A database holding the street fixture.
+public func streetSeeded() throws -> (AppDatabase, String) {
+    let (database, path) = try temporaryDatabase()
+    guard case .street(let street, let communities) = try CommunityLoader.loadAny(path: streetFixture()) else {
+        throw ImportError.unreadable("the street fixture is not a street file")
+    }
+    try database.importStreet(street, communities: communities)
+    return (database, path)
+}

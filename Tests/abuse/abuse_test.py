@@ -116,7 +116,7 @@ def main():
     work = tempfile.mkdtemp(prefix="whistle-abuse-")
     db = os.path.join(work, "a.sqlite")
     port = free_port()
-    subprocess.run([BINARY, "import", os.path.join(ROOT, "assets/demo/community.yaml"), "--db", db], check=True, capture_output=True)
+    subprocess.run([BINARY, "import", os.path.join(ROOT, "Tests/Fixtures/community-single.yaml"), "--db", db], check=True, capture_output=True)
     points = json.loads(subprocess.run([BINARY, "points", "list", "--json", "--db", db], check=True, capture_output=True).stdout)
     code = next(p["code"] for p in points if p["id"] == "statue-south-gate")
     other = next(p["code"] for p in points if p["id"] == "merchant-pharmacy")

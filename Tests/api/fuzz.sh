@@ -13,7 +13,7 @@ server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 db="$work/fuzz.sqlite"
-"$bin" import assets/demo/community.yaml --db "$db" >/dev/null
+"$bin" import Tests/Fixtures/community-single.yaml --db "$db" >/dev/null
 "$bin" dev seed --reports 200 --days 3 --open 20 --db "$db" >/dev/null
 token=$("$bin" responders token r-shang --db "$db" | grep -Eo '[A-Za-z0-9_-]{30,}' | head -1)
 "$bin" serve --db "$db" --port "$port" >"$work/serve.log" 2>&1 &

@@ -59,7 +59,7 @@ def main():
     work = tempfile.mkdtemp(prefix="whistle-browser-")
     db = os.path.join(work, "b.sqlite")
     port = free_port()
-    subprocess.run([BINARY, "import", os.path.join(ROOT, "assets/demo/community.yaml"), "--db", db], check=True, capture_output=True)
+    subprocess.run([BINARY, "import", os.path.join(ROOT, "Tests/Fixtures/community-single.yaml"), "--db", db], check=True, capture_output=True)
     points = json.loads(subprocess.run([BINARY, "points", "list", "--json", "--db", db], check=True, capture_output=True).stdout)
     code = next(p["code"] for p in points if p["id"] == "merchant-pharmacy")
     photo = os.path.join(work, "photo.png")
