@@ -90,9 +90,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The responder API's wire types, shared by the server and the CLI (no server code in it).
+        .target(name: "WhistleAPI", swiftSettings: swiftSettings),
         .target(
             name: "WhistleServer",
             dependencies: [
+                "WhistleAPI",
                 "WhistleCore",
                 "WhistleStore",
                 "WhistleQR",
@@ -120,6 +123,7 @@ let package = Package(
                 "WhistleQR",
                 "WhistleDispatch",
                 "WhistleServer",
+                "WhistleAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -146,7 +150,7 @@ let package = Package(
         .testTarget(
             name: "WhistleDispatchTests",
             dependencies: [
-                "WhistleDispatch", "WhistleStore", "WhistleCore",
+                "WhistleDispatch", "WhistleStore", "WhistleCore", "WhistleTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -162,6 +166,7 @@ let package = Package(
                 "WhistleCore",
                 "WhistleImaging",
                 "WhistleQR",
+                "WhistleTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -13,7 +13,7 @@ trap 'rm -rf "$work"' EXIT
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 for count in "$small" "$large"; do
   db="$work/d$count.sqlite"
-  "$bin" import assets/demo/community.yaml --db "$db" >/dev/null
+  "$bin" import assets/demo/street.yaml --db "$db" >/dev/null
   "$bin" dev seed --reports "$count" --days 365 --open 500 --db "$db"
   "$bin" dev pass-bench --passes 200 --db "$db"
 done

@@ -13,7 +13,7 @@ work=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
 trap 'kill $server 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 db="$work/bench.sqlite"
-"$bin" import assets/demo/community.yaml --db "$db" >/dev/null
+"$bin" import assets/demo/street.yaml --db "$db" >/dev/null
 "$bin" serve --db "$db" --port "$port" --client-burst 100000000 --point-burst 100000000 >"$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done

@@ -7,7 +7,7 @@ swift build --product whistle >/dev/null
 bin=$(swift build --show-bin-path)/whistle
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$bin" import assets/demo/community.yaml --db "$work/w.sqlite" >/dev/null
+"$bin" import assets/demo/street.yaml --db "$work/w.sqlite" >/dev/null
 "$bin" serve --db "$work/w.sqlite" --port "$port" 2>/dev/null &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT

@@ -1,9 +1,10 @@
 import Foundation
+import WhistleCore
 import Synchronization
 
 /// The dispatcher's two clocks, injected: the wall clock (reports are stamped with it, steps are stored in it) and
 /// a monotonic clock to sleep on and to notice when the wall clock is stepped.
-public protocol Timekeeper: Sendable {
+public protocol Timekeeper: WallClock {
     /// Wall time; NTP or an operator may step it.
     func now() -> Date
     /// Monotonic time since an arbitrary start; never steps.

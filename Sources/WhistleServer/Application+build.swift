@@ -1,4 +1,5 @@
 import Foundation
+import WhistleCore
 import Hummingbird
 import Logging
 import NIOCore
@@ -78,12 +79,4 @@ func buildRouter(
     return router
 }
 
-/// The current time for request handling; tests pass a fixed or stepped one.
-public protocol WallClock: Sendable {
-    func now() -> Date
-}
 
-public struct SystemWallClock: WallClock {
-    public init() {}
-    public func now() -> Date { Date() }
-}

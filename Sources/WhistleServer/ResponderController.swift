@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import WhistleAPI
 import WhistleCore
 import WhistleDispatch
 import WhistleStore
@@ -36,19 +37,6 @@ struct ResponderController: Sendable {
         group.get("photos/:id", use: photo)
     }
 
-    struct Me: ResponseEncodable {
-        var id, name, role: String
-        var grids: [String]
-        /// The community whose file defines the responder; null for the street file's departments and staff.
-        var community: ReportDTO.CommunityDTO?
-        /// The communities whose whole picture (SLA, plaques) they may read: all of them for street staff, none for
-        /// a grid worker or a department.
-        var communities: [ReportDTO.CommunityDTO]
-    }
-
-    struct Department: ResponseEncodable {
-        var id, name, role: String
-    }
 
     struct NoteBody: Decodable {
         var note: String?
@@ -59,22 +47,22 @@ struct ResponderController: Sendable {
         var note: String?
     }
 
-    @Sendable func me(_ request: Request, context: WhistleRequestContext) async throws -> Me {
+    @Sendable func me(_ request: Request, context: WhistleRequestContext) async throws -> MeDTO {
         let responder = try context.requireResponder()
         let snapshot = try await database.snapshot()
         let scope = snapshot.roster.scope(for: responder)
         let own = responder.communityID.flatMap { snapshot.communities[$0] }
         let visible = scope.communities.map { ids in snapshot.communityList.filter { ids.contains($0.id) } } ?? snapshot.communityList
-        return Me(
+        return MeDTO(
             id: responder.id, name: responder.name, role: responder.role.rawValue, grids: scope.gridIDs.sorted(),
-            community: own.map { ReportDTO.CommunityDTO(id: $0.id, name: $0.name) },
-            communities: visible.map { ReportDTO.CommunityDTO(id: $0.id, name: $0.name) })
+            community: own.map { CommunityDTO(id: $0.id, name: $0.name) },
+            communities: visible.map { CommunityDTO(id: $0.id, name: $0.name) })
     }
 
-    @Sendable func departments(_ request: Request, context: WhistleRequestContext) async throws -> [Department] {
+    @Sendable func departments(_ request: Request, context: WhistleRequestContext) async throws -> [DepartmentDTO] {
         _ = try context.requireResponder()
         return try await database.responders().filter { $0.active && ($0.role == .department || $0.role == .property) }
-            .map { Department(id: $0.id, name: $0.name, role: $0.role.rawValue) }
+            .map { DepartmentDTO(id: $0.id, name: $0.name, role: $0.role.rawValue) }
     }
 
     @Sendable func list(_ request: Request, context: WhistleRequestContext) async throws -> [ReportDTO] {

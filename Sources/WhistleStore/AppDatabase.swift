@@ -6,7 +6,7 @@ import GRDB
 /// FULL because a resident is told "received" only after the commit: with NORMAL a power cut
 /// could roll back a report the resident already saw accepted.
 public struct AppDatabase: Sendable {
-    public let writer: any DatabaseWriter
+    package let writer: any DatabaseWriter
     /// The database file; photos live beside it in `path + ".photos"`.
     public let path: String
 

@@ -32,7 +32,7 @@ extension AppDatabase {
                 let deadline = report.promiseDeadline(promiseSeconds: policy.promiseSeconds)
                 report.breachedAt = deadline
                 try report.update(db)
-                var event = Event(reportID: report.id, at: deadline, kind: .breached, actor: "system")
+                var event = Event(reportID: report.id, at: deadline, kind: .breached, actor: EventActor.system)
                 try event.insert(db)
                 breaches.append(Breach(number: report.number, at: deadline))
                 // A bounded number of repeats, planned now; after them the report waits in the daily digest.

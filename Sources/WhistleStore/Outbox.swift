@@ -52,8 +52,9 @@ public struct UntakenList: Sendable, Equatable {
     }
 }
 
-/// Pending rows: not delivered, cancelled or given up.
-private let pending = "delivered_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL"
+/// Pending rows: not delivered, cancelled or given up. The one definition every query of the outbox uses (the
+/// `outbox_due` index's WHERE is this text too, so the planner can use it).
+let pending = "delivered_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL"
 
 extension AppDatabase {
     /// Claims up to `limit` due rows for `claimer`, the running promise first (see `DeliveryPriority`), and returns
@@ -148,7 +149,7 @@ extension AppDatabase {
             guard db.changesCount > 0, let entry = try OutboxEntry.fetchOne(db, key: outboxID), let reportID = entry.reportID else { return }
             var detail = ["responder": entry.responderID, "channel": entry.channelKind, "step": String(entry.step), "event": entry.event.rawValue]
             if late { detail["late"] = "true" }
-            var event = Event(reportID: reportID, at: now, kind: .notified, actor: "system", detail: detail)
+            var event = Event(reportID: reportID, at: now, kind: .notified, actor: EventActor.system, detail: detail)
             try event.insert(db)
         }
     }
@@ -174,7 +175,7 @@ extension AppDatabase {
         try db.execute(sql: "UPDATE outbox SET last_error = ?, failed_at = ?, claimed_by = NULL WHERE id = ?", arguments: [error, now, entry.id])
         guard let reportID = entry.reportID else { return }
         var event = Event(
-            reportID: reportID, at: now, kind: .deliveryFailed, actor: "system",
+            reportID: reportID, at: now, kind: .deliveryFailed, actor: EventActor.system,
             detail: ["responder": entry.responderID, "channel": entry.channelKind, "step": String(entry.step), "error": error])
         try event.insert(db)
     }

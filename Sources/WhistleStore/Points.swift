@@ -91,7 +91,7 @@ extension AppDatabase {
             let old = point.code
             point.code = try Self.freshCode(db)
             try point.update(db)
-            var event = Event(reportID: nil, pointID: point.id, at: now, kind: .codeRotated, actor: "admin", detail: ["old": old])
+            var event = Event(reportID: nil, pointID: point.id, at: now, kind: .codeRotated, actor: EventActor.office, detail: ["old": old])
             try event.insert(db)
             return point
         }

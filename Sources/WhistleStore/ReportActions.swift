@@ -149,7 +149,7 @@ extension AppDatabase {
             report.rating = rating
             report.ratingNote = note
             try report.update(db)
-            var event = Event(reportID: report.id, at: now, kind: .rated, actor: "resident", detail: ["rating": String(rating)])
+            var event = Event(reportID: report.id, at: now, kind: .rated, actor: EventActor.resident, detail: ["rating": String(rating)])
             try event.insert(db)
         }
     }
@@ -200,7 +200,7 @@ extension AppDatabase {
         try db.execute(
             sql: """
                 UPDATE outbox SET cancelled_at = ?
-                WHERE report_id = ? AND stage IN (\(list)) AND delivered_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL
+                WHERE report_id = ? AND stage IN (\(list)) AND \(pending)
                 """, arguments: [now, reportID])
     }
 

@@ -148,7 +148,7 @@ extension AppDatabase {
         var detail = ["number": number]
         if let linked { detail["duplicate_of"] = linked.number }
         if busy { detail["linked_because"] = "point_busy" }
-        var created = Event(reportID: reportID, at: now, kind: .created, actor: "resident", detail: detail)
+        var created = Event(reportID: reportID, at: now, kind: .created, actor: EventActor.resident, detail: detail)
         try created.insert(db)
 
         // A duplicate rides on the original's escalation; planning it again would page people twice.

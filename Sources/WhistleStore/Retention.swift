@@ -22,7 +22,7 @@ extension AppDatabase {
             }
             for (id, _) in items {
                 try db.execute(sql: "UPDATE report SET phone = NULL, photo_ids = '[]' WHERE id = ?", arguments: [id])
-                var event = Event(reportID: id, at: now, kind: .personalDataRemoved, actor: "system")
+                var event = Event(reportID: id, at: now, kind: .personalDataRemoved, actor: EventActor.system)
                 try event.insert(db)
             }
             return items

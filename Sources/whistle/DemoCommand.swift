@@ -50,10 +50,11 @@ struct DemoCommand: AsyncParsableCommand {
             for community in snapshot.communityList {
                 print("\n\(community.name) (community \(community.id)) — open a point's page:")
                 for point in points where point.communityID == community.id { print("  \(point.name)  \(community.url(for: point))") }
-                // One grid worker of each community, to try scopes with.
-                if let worker = snapshot.roster.responders.values.filter({ $0.role == .gridWorker && $0.communityID == community.id && $0.active })
-                    .map(\.id).sorted().first
-                {
+                // The first worker on the community's duty table, to try scopes with.
+                if let worker = snapshot.roster.schedule.shifts.map(\.responderID).first(where: {
+                    let responder = snapshot.roster.responders[$0]
+                    return responder?.role == .gridWorker && responder?.communityID == community.id && responder?.active == true
+                }) {
                     tokenFor.append(worker)
                 }
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import Synchronization
 import NIOCore
 import NIOHTTP1
 
@@ -63,16 +64,32 @@ struct RemoteConfig: Codable {
 }
 
 /// The responder API from the command line; every failure becomes one clear sentence.
-/// The CLI's HTTP client: a refused or unreachable server fails after 3 s, not after the request deadline.
-let cliHTTPClient: HTTPClient = {
-    var configuration = HTTPClient.Configuration()
-    configuration.timeout.connect = .seconds(3)
-    return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-}()
+/// The CLI's HTTP client: a refused or unreachable server fails after 3 s, not after the request deadline. Made when
+/// a command first talks to a server and shut down when the command ends (`oneLine`), so no connection or thread is
+/// left behind.
+enum CLIHTTP {
+    private static let current = Mutex<HTTPClient?>(nil)
+
+    static var client: HTTPClient {
+        current.withLock { client in
+            if let client { return client }
+            var configuration = HTTPClient.Configuration()
+            configuration.timeout.connect = .seconds(3)
+            let made = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            client = made
+            return made
+        }
+    }
+
+    static func shutdown() async {
+        guard let client = current.withLock({ client in defer { client = nil }; return client }) else { return }
+        try? await client.shutdown()
+    }
+}
 
 struct APIClient {
     let config: RemoteConfig
-    let client = cliHTTPClient
+    let client = CLIHTTP.client
 
     func get(_ path: String) async throws -> Data {
         try await send(.GET, path, body: nil)

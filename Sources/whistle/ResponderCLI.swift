@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import WhistleServer
+import WhistleAPI
 
 struct LoginCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "login", abstract: "Store the server and your token for the commands below.")
@@ -10,9 +10,10 @@ struct LoginCommand: AsyncParsableCommand {
     func run() async throws {
         try await oneLine {
             let config = RemoteConfig(server: server.trimmingCharacters(in: CharacterSet(charactersIn: "/")), token: token)
-            let me = try JSONSerialization.jsonObject(with: try await APIClient(config: config).get("/me")) as? [String: Any] ?? [:]
+            let me = try RemoteReport.decoder.decode(MeDTO.self, from: try await APIClient(config: config).get("/me"))
             try config.save()
-            print("logged in to \(config.server) as \(me["name"] as? String ?? "?") (\(me["id"] as? String ?? "?"), \(me["role"] as? String ?? "?")); saved in \(RemoteConfig.path)")
+            let reach = me.community.map { ", \($0.name)" } ?? (me.role == "street" ? ", every community" : "")
+            print("logged in to \(config.server) as \(me.name) (\(me.id), \(me.role)\(reach)); saved in \(RemoteConfig.path)")
         }
     }
 }
@@ -34,7 +35,7 @@ struct InboxCommand: AsyncParsableCommand {
             var reports = try RemoteReport.decodeList(data)
             if !all {
                 // Mine: not yet taken, or taken by me, or whistled to me; the server already limits to my grids.
-                let me = (try JSONSerialization.jsonObject(with: try await api.get("/me")) as? [String: Any])?["id"] as? String
+                let me = try RemoteReport.decoder.decode(MeDTO.self, from: try await api.get("/me")).id
                 reports = reports.filter { $0.ack_by == nil || $0.ack_by == me || $0.whistled_to == me }
             }
             guard !reports.isEmpty else {
@@ -42,10 +43,13 @@ struct InboxCommand: AsyncParsableCommand {
                 return
             }
             let style = Style.current
-            let rows = [["NUMBER", "LEFT", "STATUS", "POINT", "CATEGORY", "DESCRIPTION"]]
+            // A department or the street sees several communities: then each row says which.
+            let several = Set(reports.map(\.community.id)).count > 1
+            let rows = [["NUMBER", "LEFT", "STATUS"] + (several ? ["COMMUNITY"] : []) + ["POINT", "CATEGORY", "DESCRIPTION"]]
                 + reports.map { report in
-                    [report.number, Countdown.text(report, style: style), report.status, report.point.name, report.category_label,
-                     String(report.description.replacingOccurrences(of: "\n", with: " ").prefix(30))]
+                    [report.number, Countdown.text(report, style: style), report.status] + (several ? [report.community.name] : [])
+                        + [report.point.name, report.category_label,
+                           String(report.description.replacingOccurrences(of: "\n", with: " ").prefix(30))]
                 }
             print(TextTable.render(rows), terminator: "")
         }
@@ -69,6 +73,7 @@ struct ShowCommand: AsyncParsableCommand {
             let style = Style.current
             print(style.bold("\(report.number)  \(report.category_label)  [\(report.status)]"))
             print("point:    \(report.point.name) (\(report.point.kind), grid \(report.point.grid))\(report.point.address.map { " — \($0)" } ?? "")")
+            print("community: \(report.community.name)")
             print("reported: \(Shanghai.display(report.created_at))   promise: \(Countdown.text(report, style: style))")
             if let phone = report.phone { print("phone:    \(phone)") }
             print("\n\(report.description)\n")

@@ -1,7 +1,7 @@
 import Foundation
-import WhistleServer
+import WhistleAPI
 
-/// A report as the API returns it: the server's own type, decoded.
+/// A report as the API returns it: the wire type the server encodes, decoded.
 typealias RemoteReport = ReportDTO
 
 extension ReportDTO {

@@ -11,8 +11,10 @@ struct SLACommand: AsyncParsableCommand {
         abstract: "Was the 10-minute promise kept? Figures for a period, overall and per group.",
         discussion: """
             Dates are local (Asia/Shanghai) days, inclusive; the default is the last 30 days. Rejected reports are \
-            excluded and duplicates counted apart (they ride on their original's clock). Works on the local database \
-            (--db) or, with a grid leader's or the secretary's token, over the API (--server, --token).
+            excluded and duplicates counted apart (they ride on their original's clock). A street's report opens with its \
+            communities side by side; --community ID narrows it to one. Works on the local database (--db: every \
+            community) or over the API (--server, --token) with a grid leader's or the secretary's token (their \
+            community) or a street staff member's (any).
             """
     )
 
@@ -20,7 +22,8 @@ struct SLACommand: AsyncParsableCommand {
 
     @Option(help: "First day, YYYY-MM-DD (default: 29 days before --to).") var from: String?
     @Option(help: "Last day, YYYY-MM-DD (default: today).") var to: String?
-    @Option(help: "Split by grid, responder, point, category or kind.") var by: SLAGrouping?
+    @Option(help: "Split by grid, responder, point, category, kind or community.") var by: SLAGrouping?
+    @Option(help: "Only this community (by id); default every community, side by side.") var community: Int64?
     @Option(help: "table, csv, json or html.") var format: Format = .table
     @Option(help: "Write to this file instead of standard output.") var out: String?
     @Option(help: .init("SQLite database file.", valueName: "file")) var db: String?
@@ -38,12 +41,16 @@ struct SLACommand: AsyncParsableCommand {
                 let api = APIClient(config: RemoteConfig(server: server.trimmingCharacters(in: CharacterSet(charactersIn: "/")), token: token))
                 var query = "/sla?from=\(first)&to=\(last)"
                 if let by { query += "&by=\(by.rawValue)" }
+                if let community { query += "&community=\(community)" }
                 let decoder = JSONDecoder()
                 decoder.dateDecodingStrategy = .iso8601
                 report = try decoder.decode(SLAReport.self, from: try await api.get(query))
             } else {
                 let store = try DatabaseOptions(db: db ?? ProcessInfo.processInfo.environment["WHISTLE_DB"] ?? "whistle.sqlite").open()
-                report = try await store.slaReport(from: first, to: last, by: by, now: Date())
+                if let community, try await store.community(id: community) == nil {
+                    throw CLIError("no community \(community) in this database (whistle points list shows them)")
+                }
+                report = try await store.slaReport(from: first, to: last, by: by, communities: community.map { [$0] }, now: Date())
             }
             let text: String =
                 switch format {

@@ -20,6 +20,23 @@ enum SLAHTML {
         return out
     }
 
+    /// The street's communities side by side, first thing on the page: where the promise holds and where it breaks.
+    static func communitiesTable(_ communities: [SLAReport.CommunityItem]) -> String {
+        guard !communities.isEmpty else { return "" }
+        var html = "<h2>Communities side by side</h2><div class=\"wrap\"><table id=\"communities\"><tr><th>Community</th><th>Reports</th>"
+        html += "<th>Kept</th><th>Take p50</th><th>Breaches</th><th>Satisfaction</th><th>Plaques</th><th>No scan</th><th>Not verified</th></tr>\n"
+        for item in communities {
+            let f = item.figures
+            let weak = (f.keptPercent ?? 100) < 90
+            html += "<tr><td>\(esc(item.name))</td><td>\(f.reports)</td>"
+            html += "<td\(weak ? " style=\"color:#b00020;font-weight:bold\"" : "")>\(esc(SLAText.percent(f.keptPercent)))</td>"
+            html += "<td>\(esc(SLAText.duration(f.ackP50)))</td><td>\(f.breaches)</td>"
+            html += "<td>\(esc(f.ratingAverage.map { String(format: "%.1f", $0) } ?? "-"))</td><td>\(item.points)</td>"
+            html += "<td>\(item.pointsWithoutScans)</td><td>\(item.pointsNotVerified)</td></tr>\n"
+        }
+        return html + "</table></div>"
+    }
+
     static func render(_ report: SLAReport) -> String {
         let o = report.overall
         let title = "\(report.community) · 10分钟承诺 SLA · \(SLAText.day(report.from)) – \(SLAText.day(report.to))"
@@ -52,6 +69,7 @@ enum SLAHTML {
             \(card("Open now", String(o.openNow)))
             \(card("Satisfaction", o.ratingAverage.map { String(format: "%.1f / 10 (%d)", $0, o.ratings) } ?? "-"))
             </div>
+            \(communitiesTable(report.communities))
             <h2>Reports per day and % taken within the promise</h2>
             \(dailyChart(report.daily))
             <h2>Time to take a report (minutes)</h2>

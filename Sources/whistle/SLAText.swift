@@ -33,6 +33,18 @@ enum SLAText {
         out += "\(o.reports) reports; taken within the promise: \(o.kept) (\(percent(o.keptPercent))); breaches: \(o.breaches); "
         out += "resolved: \(o.resolved) (\(percent(o.resolvedPercent))); open now: \(o.openNow)\n"
         out += "excluded: \(report.excludedRejected) rejected; \(o.duplicates) duplicates counted apart\n\n"
+        if !report.communities.isEmpty {
+            out += style.bold("Communities") + "\n"
+            out += TextTable.render(
+                [["COMMUNITY", "REPORTS", "KEPT%", "ACK p50", "BREACHES", "RATING", "POINTS", "NO SCAN", "NOT VERIFIED"]]
+                    + report.communities.map { c in
+                        let f = c.figures
+                        return [c.name, String(f.reports), percent(f.keptPercent), duration(f.ackP50), String(f.breaches),
+                                f.ratingAverage.map { String(format: "%.1f", $0) } ?? "-", String(c.points), String(c.pointsWithoutScans),
+                                String(c.pointsNotVerified)]
+                    })
+            out += "\n"
+        }
         var rows = [[report.by.map { $0.rawValue.uppercased() } ?? "", ] + columns]
         rows.append(["all"] + cells(o))
         for group in report.groups { rows.append([group.label] + cells(group)) }
@@ -75,7 +87,14 @@ enum SLAText {
             }
             return text.contains(where: { ",\"\n".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
         }
-        let rows = ([report.overall] + report.groups).map { f -> String in
+        // A street's communities follow the groups, as rows `community/ID`.
+        let communities = report.communities.map { item -> SLAFigures in
+            var figures = item.figures
+            figures.group = "community/\(item.id)"
+            figures.label = item.name
+            return figures
+        }
+        let rows = ([report.overall] + report.groups + communities).map { f -> String in
             let values: [Any?] = [f.group, f.label, f.reports, f.kept, f.keptPercent, f.acknowledged, f.ackP50, f.ackP90, f.ackMax, f.breaches,
                                   f.whistled, f.resolved, f.resolvedPercent, f.resolveP50, f.resolveP90, f.openNow, f.ratingAverage, f.ratings,
                                   f.duplicates]

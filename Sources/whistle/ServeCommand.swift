@@ -76,9 +76,13 @@ enum Server {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-        let dispatcher = Dispatcher(database: store, transport: AsyncHTTPTransport(client: client), logger: logger, metrics: metrics)
+        // One time source for the dispatcher and the request handlers.
+        let time = SystemTimekeeper()
+        let dispatcher = Dispatcher(
+            database: store, time: time, transport: AsyncHTTPTransport(client: client), logger: logger, metrics: metrics)
         let app = try await buildApplication(
-            config: listen.config, database: store, notifier: { dispatcher.wake() }, metrics: metrics, services: [dispatcher], logger: logger)
+            config: listen.config, database: store, clock: time, notifier: { dispatcher.wake() }, metrics: metrics, services: [dispatcher],
+            logger: logger)
         do {
             try await app.runService()
         } catch {

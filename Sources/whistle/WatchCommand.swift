@@ -22,7 +22,7 @@ struct WatchCommand: AsyncParsableCommand {
                 request.headers.add(name: "Authorization", value: "Bearer \(config.token)")
                 request.headers.add(name: "Accept", value: "text/event-stream")
                 if let lastID { request.headers.add(name: "Last-Event-ID", value: lastID) }
-                let response = try await cliHTTPClient.execute(request, timeout: .hours(24 * 365))
+                let response = try await CLIHTTP.client.execute(request, timeout: .hours(24 * 365))
                 if response.status.code == 401 { throw CLIError("bad token: run `whistle login` with a new token") }
                 guard response.status.code == 200 else { throw StreamError.status(Int(response.status.code)) }
                 if delay == 1 && lastID == nil { FileHandle.standardErrorWrite("watching \(config.server) — Ctrl-C to stop\n") }

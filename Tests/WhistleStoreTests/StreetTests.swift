@@ -220,3 +220,50 @@ struct StreetTests {
         #expect(Set(onlyB.map(\.report.number)) == [numbers[2], numbers[3]])
     }
 }
+
+@Suite("The street's SLA report")
+struct StreetSLATests {
+    let now = local("2026-11-25T00:00:00")
+
+    @Test("by community: each community's exact figures, the overall row their merge, and the same from any grouping's pass")
+    func byCommunity() async throws {
+        let database = try await streetHistory()
+        let report = try await database.slaReport(from: "20261123", to: "20261124", by: .community, now: now)
+        #expect(report.community == "建设街道")
+        #expect(report.groups.map(\.label) == ["晨宇社区", "华信社区"])
+        let (a, b) = (report.groups[0], report.groups[1])
+        #expect([a.reports, a.kept, a.breaches, a.openNow, a.duplicates] as [Int] == [5, 3, 2, 2, 1])
+        #expect([b.reports, b.kept, b.breaches, b.openNow, b.ratings] as [Int] == [3, 1, 2, 2, 1])
+        #expect(b.ackP50 == 60 && b.ackP90 == 720 && b.ratingAverage == 10)
+        #expect(report.overall.reports == 8 && report.overall.kept == 4 && report.overall.breaches == 4)
+        #expect(report.excludedRejected == 1)
+        // Side by side: the same figures, with each community's plaque health.
+        #expect(report.communities.map(\.name) == ["晨宇社区", "华信社区"])
+        #expect(report.communities[1].points == 2 && report.communities[1].pointsWithoutScans == 1)
+        #expect(report.communities[0].figures.kept == 3 && report.communities[1].figures.breaches == 2)
+        // A grid pass keeps communities apart in the same scan: its side-by-side table is the same.
+        let byGrid = try await database.slaReport(from: "20261123", to: "20261124", by: .grid, now: now)
+        #expect(byGrid.communities.map(\.figures) == report.communities.map(\.figures))
+        #expect(byGrid.groups.map(\.group) == ["g1", "g2", "hx-g1"])
+        #expect(byGrid.overall == report.overall)
+    }
+
+    @Test("one community: its figures alone, as if the street held nothing else")
+    func oneCommunity() async throws {
+        let database = try await streetHistory()
+        let b = try await database.slaReport(from: "20261123", to: "20261124", by: .grid, communities: [2], now: now)
+        #expect(b.community == "华信社区" && b.communities.isEmpty)
+        #expect(b.overall.reports == 3 && b.overall.kept == 1 && b.excludedRejected == 0)
+        #expect(b.plaques.map(\.point) == ["hx-station-east", "hx-statue-square"])
+        #expect(b.breaches.count == 2 && b.departments.isEmpty)
+        // Community 1 alone equals the single-community history figure for figure.
+        let a = try await database.slaReport(from: "20261123", to: "20261124", by: .grid, communities: [1], now: now)
+        let single = try await slaHistory().slaReport(from: "20261123", to: "20261124", by: .grid, now: now)
+        #expect(a.overall == single.overall)
+        #expect(a.groups == single.groups)
+        #expect(a.breaches == single.breaches)
+        #expect(a.plaques == single.plaques)
+        #expect(a.daily == single.daily)
+        #expect(a.ackHistogram == single.ackHistogram)
+    }
+}

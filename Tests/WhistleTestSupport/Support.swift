@@ -33,9 +33,10 @@ public func seeded() throws -> (AppDatabase, String) {
     return (database, path)
 }
 
-/// A small history with known answers (see each line), in Asia/Shanghai time.
-public func slaHistory() async throws -> AppDatabase {
-    let (database, _) = try seeded()
+/// A small history with known answers (see each line), in Asia/Shanghai time, in the reference community (or in
+/// `database`, which must hold its points and responders: community 1 of the street fixture does).
+public func slaHistory(in given: AppDatabase? = nil) async throws -> AppDatabase {
+    let database = try given ?? seeded().0
     func report(_ point: String, _ category: String, _ at: String) async throws -> String {
         try await database.createReport(
             ReportDraft(pointID: point, category: category, description: "测试", statusKeyHash: Secret.hash(at)), at: local(at)
@@ -97,4 +98,25 @@ public func streetSeeded() throws -> (AppDatabase, String) {
     }
     try database.importStreet(street, communities: communities)
     return (database, path)
+}
+
+/// The street fixture with `slaHistory` in community 1 and, in community 2 (华信社区), a history of its own:
+/// B1 taken after 1 min, fixed after 30 min, rated 10; B2 taken after 12 min (a breach), not fixed; B3 never taken.
+/// So 华信: 3 reports, 1 kept, 2 breaches, 2 open, rating 10.0 (1); its statue scanned 3 times, its station never.
+public func streetHistory() async throws -> AppDatabase {
+    let database = try await slaHistory(in: try streetSeeded().0)
+    func report(_ point: String, _ category: String, _ at: String) async throws -> String {
+        try await database.createReport(
+            ReportDraft(pointID: point, category: category, description: "测试", statusKeyHash: Secret.hash("b" + at)), at: local(at)
+        ).report.number
+    }
+    let b1 = try await report("hx-statue-square", "heating", "2026-11-23T08:00:00")
+    try await database.acknowledge(number: b1, by: "hx-wang", at: local("2026-11-23T08:01:00"))
+    try await database.resolve(number: b1, by: "hx-wang", note: "ok", at: local("2026-11-23T08:30:00"))
+    try await database.rate(number: b1, keyHash: Secret.hash("b2026-11-23T08:00:00"), rating: 10, note: nil, at: local("2026-11-23T09:00:00"))
+    let b2 = try await report("hx-station-east", "water", "2026-11-24T10:00:00")
+    try await database.acknowledge(number: b2, by: "hx-wang", at: local("2026-11-24T10:12:00"))
+    _ = try await report("hx-statue-square", "road", "2026-11-24T11:00:00")
+    for _ in 0..<3 { try await database.countScan(pointID: "hx-statue-square", at: local("2026-11-24T08:00:00")) }
+    return database
 }
