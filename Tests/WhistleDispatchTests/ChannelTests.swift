@@ -7,6 +7,7 @@ import Testing
 import WhistleCore
 import WhistleDispatch
 import WhistleStore
+import WhistleTestSupport
 
 private func hex(_ bytes: some Sequence<UInt8>) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 

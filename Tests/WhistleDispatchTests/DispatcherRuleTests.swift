@@ -6,6 +6,7 @@ import Testing
 import WhistleCore
 @testable import WhistleDispatch
 import WhistleStore
+import WhistleTestSupport
 
 /// Every SQL statement the writer connection runs while `work` runs.
 private func statements(_ store: AppDatabase, during work: () async throws -> Void) async throws -> [String] {

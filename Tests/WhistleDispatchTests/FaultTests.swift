@@ -5,6 +5,7 @@ import Testing
 import WhistleCore
 import WhistleDispatch
 import WhistleStore
+import WhistleTestSupport
 
 /// Real seconds since `start`.
 private func since(_ start: ContinuousClock.Instant) -> Double {

@@ -9,25 +9,21 @@ import ServiceLifecycle
 import WhistleCore
 import WhistleDispatch
 import WhistleStore
+import WhistleTestSupport
 
 /// Monday 2026-11-23 09:00 in Shanghai: r-zhao on duty for g1, r-qian backup.
 let t0 = ISO8601DateFormatter().date(from: "2026-11-23T09:00:00+08:00")!
 
-func local(_ text: String) -> Date { ISO8601DateFormatter().date(from: text + "+08:00")! }
 
-/// The reference community, with channels rewritten by `channels` (by responder id).
+/// The reference community (the shared fixture), with channels rewritten by `channels` (by responder id).
 func database(channels: (Responder) -> [WhistleCore.Channel] = { _ in [.log] }) throws -> AppDatabase {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("whistle-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let database = try AppDatabase.open(path: folder.appendingPathComponent("test.sqlite").path)
+    let (database, _) = try temporaryDatabase()
     try database.importCommunity(try community(channels: channels))
     return database
 }
 
 func community(channels: (Responder) -> [WhistleCore.Channel]) throws -> Community {
-    var root = URL(fileURLWithPath: #filePath)
-    while !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) { root.deleteLastPathComponent() }
-    var community = try CommunityLoader.load(path: root.appendingPathComponent("Tests/Fixtures/community-single.yaml").path)
+    var community = try CommunityLoader.parse(try referenceYAML())
     for index in community.responders.indices { community.responders[index].channels = channels(community.responders[index]) }
     return community
 }

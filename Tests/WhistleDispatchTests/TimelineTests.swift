@@ -5,6 +5,7 @@ import Testing
 import WhistleCore
 import WhistleDispatch
 import WhistleStore
+import WhistleTestSupport
 
 @Suite("Escalation timeline (TestClock)")
 struct TimelineTests {

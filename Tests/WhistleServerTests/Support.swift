@@ -8,17 +8,11 @@ import WhistleImaging
 import WhistleQR
 import WhistleServer
 import WhistleStore
+import WhistleTestSupport
 
-/// A temp database with the reference community, optionally edited first.
+/// A temp database with the reference community, optionally edited first (the shared fixture).
 func seededDatabase(_ edit: (String) -> String = { $0 }) throws -> AppDatabase {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("whistle-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let database = try AppDatabase.open(path: folder.appendingPathComponent("test.sqlite").path)
-    var root = URL(fileURLWithPath: #filePath)
-    while !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) { root.deleteLastPathComponent() }
-    let yaml = try String(contentsOf: root.appendingPathComponent("Tests/Fixtures/community-single.yaml"), encoding: .utf8)
-    try database.importCommunity(try CommunityLoader.parse(edit(yaml)))
-    return database
+    try seeded(edit).0
 }
 
 /// A clock the test moves by hand.

@@ -26,10 +26,10 @@ public func local(_ text: String) -> Date {
     ISO8601DateFormatter().date(from: text + "+08:00")!
 }
 
-/// Imports the reference community.
-public func seeded() throws -> (AppDatabase, String) {
+/// Imports the reference community, optionally edited first: the one fixture every test target starts from.
+public func seeded(_ edit: (String) -> String = { $0 }) throws -> (AppDatabase, String) {
     let (database, path) = try temporaryDatabase()
-    try database.importCommunity(try CommunityLoader.parse(try referenceYAML()))
+    try database.importCommunity(try CommunityLoader.parse(edit(try referenceYAML())))
     return (database, path)
 }
 
