@@ -27,6 +27,11 @@ best() {
 }
 to=$(TZ=Asia/Shanghai date +%F)
 from=$(TZ=Asia/Shanghai date -d '364 days ago' +%F)
+# Baseline, in the same run: the sqlite3 shell reading the same covering index once and summing four columns (no
+# grouping, no percentiles) — the least any report over this year can cost on this machine right now.
+raw="SELECT COUNT(*), SUM(ack_seconds), SUM(resolve_seconds), SUM(rating) FROM report INDEXED BY report_sla
+     WHERE local_day BETWEEN ${from//-/} AND ${to//-/} AND status <> 'rejected'"
+printf 'baseline: sqlite3 one pass over report_sla  %s s\n' "$(best sqlite3 "$db" "$raw")"
 # The demo street: two communities, so every run also builds the communities side by side.
 for by in "" grid point category responder community; do
   for format in table json html; do
@@ -39,6 +44,16 @@ for format in table html; do
   printf 'whistle sla --community 1    --format %-5s  %s s\n' "$format" \
     "$(best "$bin" sla --db "$db" --from "$from" --to "$to" --format "$format" --community 1)"
 done
+# The same size of history in a one-community deployment: what the street's side-by-side table costs.
+single="$work/single.sqlite"
+"$bin" import Tests/Fixtures/community-single.yaml --db "$single" >/dev/null
+"$bin" dev seed --reports "$count" --days 365 --db "$single" >/dev/null
+for by in "" point; do
+  args=(sla --db "$single" --from "$from" --to "$to" --format html)
+  [ -n "$by" ] && args+=(--by "$by")
+  printf 'one community: whistle sla --by %-9s --format html  %s s\n' "${by:-(none)}" "$(best "$bin" "${args[@]}")"
+done
+printf 'one community: baseline sqlite3 one pass    %s s\n' "$(best sqlite3 "$single" "$raw")"
 if [ "${2:-}" = "--screenshot" ]; then
   # A month of the history, by grid: what a street office reads.
   "$bin" sla --db "$db" --from "$(TZ=Asia/Shanghai date -d '29 days ago' +%F)" --to "$to" --by grid --format html --out "$work/sla.html" 2>/dev/null

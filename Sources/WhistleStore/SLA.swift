@@ -63,6 +63,8 @@ public struct SLAReport: Sendable, Codable {
     public struct BreachItem: Sendable, Codable, Equatable {
         public var number: String
         public var point: String
+        /// The point's community, when the report covers several.
+        public var community: String?
         public var createdAt: Date
         /// Seconds past the promise when it was taken, or until now if it still is not.
         public var lateSeconds: Int
@@ -71,7 +73,7 @@ public struct SLAReport: Sendable, Codable {
         public var notified: [String]
 
         enum CodingKeys: String, CodingKey {
-            case number, point, taken, notified
+            case number, point, community, taken, notified
             case createdAt = "created_at"
             case lateSeconds = "late_s"
         }
@@ -263,9 +265,7 @@ struct SLAQuery {
         return SLAReport(
             community: title, communities: side, from: String(from), to: String(to), generatedAt: now, by: grouping, overall: overall,
             groups: groups,
-            excludedRejected: try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM report WHERE local_day BETWEEN ? AND ? AND status = 'rejected'\(inCommunities())",
-                arguments: [from, to]) ?? 0,
+            excludedRejected: scan.rejected,
             daily: daily, ackHistogram: Self.histogram(ackOverall), breaches: try breaches(), departments: try departments(),
             plaques: plaques, pointsWithoutScans: plaques.filter { $0.scans == 0 }.map(\.point), pointsNotVerified: notVerified)
     }
@@ -367,12 +367,14 @@ struct SLAQuery {
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT report.id, report.number, point.name, report.created_at, report.ack_seconds, report.promise_seconds
+                SELECT report.id, report.number, point.name, report.created_at, report.ack_seconds, report.promise_seconds,
+                    report.community_id
                 FROM report INDEXED BY report_late JOIN point ON point.id = report.point_id
                 WHERE (ack_seconds IS NULL OR ack_seconds > promise_seconds) AND \(Self.counted)\(inCommunities()) AND CASE WHEN ack_seconds IS NOT NULL THEN ack_seconds > promise_seconds
                     ELSE (julianday(?3) - julianday(report.created_at)) * 86400 > promise_seconds END
                 ORDER BY report.created_at LIMIT \(limit)
                 """, arguments: [from, to, now])
+        let several = covered.count > 1
         return try rows.map { row in
             let created: Date = row["created_at"]
             let promise: Int = row["promise_seconds"]
@@ -384,7 +386,9 @@ struct SLAQuery {
                 if !(steps[step]?.contains(responder) ?? false) { steps[step, default: []].append(responder) }
             }
             return SLAReport.BreachItem(
-                number: row["number"], point: row["name"], createdAt: created, lateSeconds: late, taken: ack != nil,
+                number: row["number"], point: row["name"],
+                community: several ? snapshot.communities[row["community_id"] as Int64]?.name : nil, createdAt: created,
+                lateSeconds: late, taken: ack != nil,
                 notified: steps.keys.sorted().map { "\($0): " + steps[$0]!.joined(separator: ", ") })
         }
     }

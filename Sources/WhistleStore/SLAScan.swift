@@ -84,9 +84,11 @@ struct SLAScan {
     /// The same reports by community (filled when asked for: the street's side-by-side table).
     var communities: [Int64: Totals] = [:]
     var daily: [Int: (reports: Int, kept: Int)] = [:]
+    /// Rejected reports of the period: left out of every figure, and counted so the report can say how many.
+    var rejected = 0
     var perPoint: [String: Int] = [:]
 
-    /// Reads reports of local days `from`…`to` (rejected ones left out) of `communities` (nil: all), grouped by
+    /// Reads reports of local days `from`…`to` (rejected ones only counted) of `communities` (nil: all), grouped by
     /// `column`'s value mapped through `regroup`, and also by community when `byCommunity`: totals are kept per
     /// (community, group) pair, so both tables come out of one pass at the cost of one small lookup per row.
     static func run(
@@ -101,7 +103,7 @@ struct SLAScan {
                     CASE WHEN ack_seconds IS NULL THEN (julianday(?3) - julianday(created_at)) * 86400 END,
                     community_id
                 FROM report INDEXED BY report_sla
-                WHERE local_day BETWEEN ?1 AND ?2 AND status <> 'rejected' \(inCommunities)
+                WHERE local_day BETWEEN ?1 AND ?2 \(inCommunities)
                 """)
         try statement.setArguments([from, to, now])
         let raw = statement.sqliteStatement
@@ -130,6 +132,15 @@ struct SLAScan {
             if code == SQLITE_DONE { break }
             guard code == SQLITE_ROW else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection))) }
 
+            // Statuses differ in their first letter (open, acknowledged, whistled, closed, duplicate), but for the two
+            // that begin with r: resolved and rejected differ in their third. Rejected reports are counted here rather
+            // than by a second pass over the index, and left out of everything else.
+            let statusText = sqlite3_column_text(raw, 1)
+            let status = statusText.map { $0[0] } ?? 0
+            if status == UInt8(ascii: "r"), sqlite3_column_bytes(raw, 1) > 2, statusText?[2] == UInt8(ascii: "j") {
+                scan.rejected += 1
+                continue
+            }
             let point = points.id(raw, column: 2)
             if point == pointNames.count {
                 pointNames.append(points.string(point))
@@ -174,8 +185,6 @@ struct SLAScan {
                 }
             }
             let group = groupOfKey[community][key]
-            // Statuses differ in their first letter: open, acknowledged, whistled, resolved, closed, duplicate.
-            let status = sqlite3_column_text(raw, 1).map { $0[0] } ?? 0
             if status == UInt8(ascii: "d") {
                 totals[group].duplicates += 1
                 continue

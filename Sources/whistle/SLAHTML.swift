@@ -86,9 +86,11 @@ enum SLAHTML {
         if report.breaches.isEmpty {
             html += "<p>None: every report was taken within the promise.</p>"
         } else {
-            html += "<div class=\"wrap\"><table><tr><th>Number</th><th>Point</th><th>Reported</th><th>Late</th><th>Taken</th><th>Notified (step: who)</th></tr>\n"
+            let several = !report.communities.isEmpty
+            html += "<div class=\"wrap\"><table><tr><th>Number</th>\(several ? "<th>Community</th>" : "")<th>Point</th><th>Reported</th><th>Late</th><th>Taken</th><th>Notified (step: who)</th></tr>\n"
             for item in report.breaches {
-                html += "<tr><td>\(esc(item.number))</td><td class=\"t\">\(esc(item.point))</td><td>\(esc(ShanghaiTime.display(item.createdAt)))</td>"
+                html += "<tr><td>\(esc(item.number))</td>" + (several ? "<td class=\"t\">\(esc(item.community ?? ""))</td>" : "")
+                html += "<td class=\"t\">\(esc(item.point))</td><td>\(esc(ShanghaiTime.display(item.createdAt)))</td>"
                 html += "<td>\(esc(SLAText.duration(item.lateSeconds)))</td><td>\(item.taken ? "yes" : "<b>not yet</b>")</td>"
                 html += "<td class=\"t\">\(esc(item.notified.joined(separator: " | ")))</td></tr>\n"
             }

@@ -51,9 +51,13 @@ enum SLAText {
         out += TextTable.render(rows)
         if !report.breaches.isEmpty {
             out += "\n" + style.red("Breaches") + "\n"
-            out += TextTable.render([["NUMBER", "POINT", "LATE", "TAKEN", "NOTIFIED"]] + report.breaches.prefix(20).map {
-                [$0.number, $0.point, duration($0.lateSeconds), $0.taken ? "yes" : "NOT YET", $0.notified.joined(separator: " | ")]
-            })
+            let several = !report.communities.isEmpty
+            out += TextTable.render(
+                [["NUMBER"] + (several ? ["COMMUNITY"] : []) + ["POINT", "LATE", "TAKEN", "NOTIFIED"]]
+                    + report.breaches.prefix(20).map {
+                        [$0.number] + (several ? [$0.community ?? ""] : [])
+                            + [$0.point, duration($0.lateSeconds), $0.taken ? "yes" : "NOT YET", $0.notified.joined(separator: " | ")]
+                    })
             if report.overall.breaches > 20 {
                 out += "… \(report.overall.breaches - 20) more: --format csv, json or html lists up to \(report.breaches.count)\n"
             }

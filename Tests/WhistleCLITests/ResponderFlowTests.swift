@@ -15,16 +15,20 @@ private final class LiveServer: @unchecked Sendable {
     let process = Process()
     var base: String { "http://127.0.0.1:\(port)" }
 
-    init() throws {
+    /// `street`: the street fixture (two communities) instead of the single community.
+    init(street: Bool = false) throws {
         folder = try temporaryFolder()
         db = folder.appendingPathComponent("live.sqlite").path
         port = freePort()
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let yaml = try String(contentsOf: root.appendingPathComponent("Tests/Fixtures/community-single.yaml"), encoding: .utf8)
-            .replacingOccurrences(of: #"(?m)^      - (webhook|wecom|dingtalk|feishu): .*$"#, with: "      - log: {}", options: .regularExpression)
-            .replacingOccurrences(of: #"(?m)^        secret: .*\n"#, with: "", options: .regularExpression)
-        let file = folder.appendingPathComponent("c.yaml")
-        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        let files = street ? ["street/street.yaml", "street/community.yaml", "street/huaxin.yaml"] : ["community-single.yaml"]
+        for name in files {
+            let yaml = try String(contentsOf: root.appendingPathComponent("Tests/Fixtures/" + name), encoding: .utf8)
+                .replacingOccurrences(of: #"(?m)^      - (webhook|wecom|dingtalk|feishu): .*$"#, with: "      - log: {}", options: .regularExpression)
+                .replacingOccurrences(of: #"(?m)^        secret: .*\n"#, with: "", options: .regularExpression)
+            try yaml.write(to: folder.appendingPathComponent(URL(fileURLWithPath: name).lastPathComponent), atomically: true, encoding: .utf8)
+        }
+        let file = folder.appendingPathComponent(URL(fileURLWithPath: files[0]).lastPathComponent)
         let imported = try whistle(["import", file.path, "--db", db])
         guard imported.status == 0 else { throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: imported.stderr]) }
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("whistle")
@@ -191,5 +195,31 @@ struct LeaderRemoteTests {
         #expect((object?["overall"] as? [String: Any])?["reports"] as? Int == 1)
         let denied = try whistle(["sla", "--server", server.base, "--token", worker])
         #expect(denied.stderr.hasPrefix("whistle: not allowed"))
+    }
+
+    @Test("a street on the command line: each worker's inbox holds their community's reports; the street's names the community")
+    func street() async throws {
+        let server = try LiveServer(street: true)
+        let home = try temporaryFolder().path
+        func token(_ id: String) throws -> String {
+            try whistle(["responders", "token", id, "--db", server.db]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        func remote(_ id: String, _ arguments: [String]) throws -> Run {
+            try whistle(arguments + ["--server", server.base, "--token", try token(id)], environment: ["XDG_CONFIG_HOME": home, "NO_COLOR": "1"])
+        }
+        _ = try server.report(point: try server.code("statue-south-gate"), category: "water", description: "南门冒水")
+        _ = try server.report(point: try server.code("hx-statue-square"), category: "heating", description: "暖气不热")
+        let numbers = { (run: Run) -> [String] in
+            ((try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8))) as? [[String: Any]] ?? []).compactMap { $0["number"] as? String }
+        }
+        let a = numbers(try remote("r-zhao", ["inbox", "--json"]))
+        let b = numbers(try remote("hx-wang", ["inbox", "--json"]))
+        #expect(a.count == 1 && b.count == 1 && a != b)
+        let refused = try remote("r-zhao", ["ack", b[0]])
+        #expect(refused.status != 0 && refused.stderr.contains("not found"), "\(refused.stderr)")
+        let street = try remote("s-duty", ["inbox", "--all"])
+        #expect(street.stdout.contains("COMMUNITY") && street.stdout.contains("华信社区") && street.stdout.contains("晨宇社区"), "\(street.stdout)")
+        let sla = try remote("r-shang", ["sla", "--community", "2"])
+        #expect(sla.status != 0 && sla.stderr.contains("not yours"), "\(sla.stderr)")
     }
 }

@@ -237,6 +237,7 @@ struct StreetSLATests {
         #expect(b.ackP50 == 60 && b.ackP90 == 720 && b.ratingAverage == 10)
         #expect(report.overall.reports == 8 && report.overall.kept == 4 && report.overall.breaches == 4)
         #expect(report.excludedRejected == 1)
+        #expect(Set(report.breaches.compactMap(\.community)) == ["晨宇社区", "华信社区"] && report.breaches.count == 4)
         // Side by side: the same figures, with each community's plaque health.
         #expect(report.communities.map(\.name) == ["晨宇社区", "华信社区"])
         #expect(report.communities[1].points == 2 && report.communities[1].pointsWithoutScans == 1)
@@ -256,6 +257,7 @@ struct StreetSLATests {
         #expect(b.overall.reports == 3 && b.overall.kept == 1 && b.excludedRejected == 0)
         #expect(b.plaques.map(\.point) == ["hx-station-east", "hx-statue-square"])
         #expect(b.breaches.count == 2 && b.departments.isEmpty)
+        #expect(b.breaches.allSatisfy { $0.community == nil }, "one community: no need to say which")
         // Community 1 alone equals the single-community history figure for figure.
         let a = try await database.slaReport(from: "20261123", to: "20261124", by: .grid, communities: [1], now: now)
         let single = try await slaHistory().slaReport(from: "20261123", to: "20261124", by: .grid, now: now)
