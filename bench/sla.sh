@@ -3,7 +3,7 @@
 # release build.
 # Prints the seeding time and the best of 3 runs for each format; renders the HTML report with headless
 # Chromium to assets/sla-report.png when --screenshot is given.
-# Usage: bench/sla.sh [REPORTS] [--screenshot]
+# Usage: [BASELINE_BIN=path/to/older/whistle] bench/sla.sh [REPORTS] [--screenshot]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-1000000}
@@ -54,6 +54,18 @@ for by in "" point; do
   printf 'one community: whistle sla --by %-9s --format html  %s s\n' "${by:-(none)}" "$(best "$bin" "${args[@]}")"
 done
 printf 'one community: baseline sqlite3 one pass    %s s\n' "$(best sqlite3 "$single" "$raw")"
+# Another build as a baseline in the same run (e.g. the previous release): BASELINE_BIN=/path/to/whistle. It seeds and
+# reads its own one-community history of the same size.
+if [ -n "${BASELINE_BIN:-}" ]; then
+  old="$work/baseline.sqlite"
+  "$BASELINE_BIN" import Tests/Fixtures/community-single.yaml --db "$old" >/dev/null
+  "$BASELINE_BIN" dev seed --reports "$count" --days 365 --db "$old" >/dev/null
+  for by in "" point; do
+    args=(sla --db "$old" --from "$from" --to "$to" --format html)
+    [ -n "$by" ] && args+=(--by "$by")
+    printf 'baseline build, one community: --by %-9s --format html  %s s\n' "${by:-(none)}" "$(best "$BASELINE_BIN" "${args[@]}")"
+  done
+fi
 if [ "${2:-}" = "--screenshot" ]; then
   # A month of the history, by grid: what a street office reads.
   "$bin" sla --db "$db" --from "$(TZ=Asia/Shanghai date -d '29 days ago' +%F)" --to "$to" --by grid --format html --out "$work/sla.html" 2>/dev/null
