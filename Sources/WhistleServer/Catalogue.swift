@@ -3,7 +3,7 @@ enum Catalogue {
     static let chinese: [String: String] = [
         "kind_statue": "红哨点位", "kind_station": "服务站", "kind_merchant": "服务商户",
         "role_grid_worker": "网格员", "role_grid_leader": "网格长", "role_secretary": "社区书记",
-        "role_department": "职能部门", "role_merchant": "共建商户", "role_property": "物业",
+        "role_department": "职能部门", "role_merchant": "共建商户", "role_property": "物业", "role_street": "街道",
         "headline": "扫码吹哨 · 10分钟响应",
         "check_place": "请核对上面的地点，和您所在的位置一致再填写。",
         "services": "服务项目",
@@ -75,7 +75,7 @@ enum Catalogue {
     static let english: [String: String] = [
         "kind_statue": "Whistle point", "kind_station": "Service station", "kind_merchant": "Service merchant",
         "role_grid_worker": "grid worker", "role_grid_leader": "grid leader", "role_secretary": "community secretary",
-        "role_department": "department", "role_merchant": "partner merchant", "role_property": "property company",
+        "role_department": "department", "role_merchant": "partner merchant", "role_property": "property company", "role_street": "street office",
         "headline": "Scan to blow the whistle · answered in 10 minutes",
         "check_place": "Check that the place above is where you are before you fill this in.",
         "services": "Services offered",

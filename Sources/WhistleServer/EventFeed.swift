@@ -28,6 +28,7 @@ struct EventFeed: Sendable {
         var grid: String
         /// The report's community: a department or the street follows several.
         var community: Int64
+        var community_name: String
         var category: String
         /// True when this responder is among those the event concerns (notified, taken by them, whistled to them).
         var mine: Bool
@@ -66,6 +67,7 @@ struct EventFeed: Sendable {
                     let payload = Payload(
                         id: cursor, number: item.number, kind: item.event.kind.rawValue, at: item.event.at, actor: item.event.actor,
                         status: view.report.status.rawValue, point: view.point.name, grid: item.gridID, community: view.report.communityID,
+                        community_name: try await database.community(id: view.report.communityID)?.name ?? "",
                         category: view.report.category,
                         mine: mine)
                     let json = String(decoding: try encoder.encode(payload), as: UTF8.self)

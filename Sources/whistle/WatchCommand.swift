@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import WhistleAPI
 
 struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,6 +13,9 @@ struct WatchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try await oneLine { try remote.resolve() }
+        // Someone who answers for several communities (a department, the street) is told which one each event is in.
+        let me = try await oneLine { try RemoteReport.decoder.decode(MeDTO.self, from: try await APIClient(config: config).get("/me")) }
+        let namesCommunity = me.community == nil
         let style = Style.current
         var lastID: String?
         var seen = 0
@@ -37,9 +41,12 @@ struct WatchCommand: AsyncParsableCommand {
                         if line.isEmpty {
                             if let kind = event.kind, !event.data.isEmpty {
                                 lastID = event.id ?? lastID
-                                show(kind: kind, data: event.data, style: style)
+                                show(kind: kind, data: event.data, style: style, namesCommunity: namesCommunity)
                                 seen += 1
-                                if let maxEvents, seen >= maxEvents { return }
+                                if let maxEvents, seen >= maxEvents {
+                                    await CLIHTTP.shutdown()
+                                    return
+                                }
                             }
                             event = (nil, nil, "")
                         } else if line.hasPrefix("id:") {
@@ -53,6 +60,7 @@ struct WatchCommand: AsyncParsableCommand {
                 }
                 throw StreamError.closed
             } catch let error as CLIError {
+                await CLIHTTP.shutdown()
                 throw error
             } catch {
                 // The server went away or the network dropped: come back with backoff, resuming after the last event.
@@ -65,10 +73,11 @@ struct WatchCommand: AsyncParsableCommand {
 
     enum StreamError: Error { case status(Int), closed }
 
-    private func show(kind: String, data: String, style: Style) {
+    private func show(kind: String, data: String, style: Style, namesCommunity: Bool) {
         guard let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any] else { return }
         let number = object["number"] as? String ?? "?"
-        let point = object["point"] as? String ?? ""
+        var point = object["point"] as? String ?? ""
+        if namesCommunity, let community = object["community_name"] as? String, !community.isEmpty { point = community + " · " + point }
         let category = object["category"] as? String ?? ""
         let actor = (object["actor"] as? String).map { " by \($0)" } ?? ""
         let at = (object["at"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) }.map(Shanghai.display) ?? ""

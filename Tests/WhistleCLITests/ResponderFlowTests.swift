@@ -67,6 +67,30 @@ private final class LiveServer: @unchecked Sendable {
     }
 }
 
+/// What `whistle watch --max-events 1` prints for the first event after `trigger`, run once the stream is open.
+private func firstWatched(_ server: LiveServer, token: String, trigger: () throws -> Void) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: server.process.executableURL!.path)
+    process.arguments = ["watch", "--server", server.base, "--token", token, "--max-events", "1"]
+    process.environment = ["NO_COLOR": "1", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? ""]
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // "watching …" comes once the stream is open: only then can no event be missed.
+    var banner = Data()
+    while !String(decoding: banner, as: UTF8.self).contains("watching") {
+        let chunk = err.fileHandleForReading.availableData
+        if chunk.isEmpty { break }
+        banner += chunk
+    }
+    try trigger()
+    let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return output
+}
+
 @Suite("Responders on the command line, against a live server", .serialized)
 struct ResponderFlowTests {
     @Test("login → inbox → ack stops the promise → resolve → the resident sees it resolved and rates it")
@@ -143,28 +167,43 @@ struct ResponderFlowTests {
     func watch() async throws {
         let server = try LiveServer()
         let token = try whistle(["responders", "token", "r-zhao", "--db", server.db]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: server.process.executableURL!.path)
-        process.arguments = ["watch", "--server", server.base, "--token", token, "--max-events", "1"]
-        process.environment = ["NO_COLOR": "1", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? ""]
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // "watching …" comes once the stream is open: only then can no event be missed.
-        var banner = Data()
-        while !String(decoding: banner, as: UTF8.self).contains("watching") {
-            let chunk = err.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            banner += chunk
+        let output = try firstWatched(server, token: token) {
+            _ = try server.report(point: try server.code("statue-south-gate"), category: "fire", description: "楼道堆放杂物")
         }
-        _ = try server.report(point: try server.code("statue-south-gate"), category: "fire", description: "楼道堆放杂物")
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
         #expect(output.contains("created"))
         #expect(output.contains("\u{07}"), "no bell for a new report")
         #expect(output.contains("红哨塑像（南门）"))
+    }
+
+    @Test("a street on the command line: each worker's inbox holds their community's reports; the street's names the community")
+    func street() async throws {
+        let server = try LiveServer(street: true)
+        let home = try temporaryFolder().path
+        func token(_ id: String) throws -> String {
+            try whistle(["responders", "token", id, "--db", server.db]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        func remote(_ id: String, _ arguments: [String]) throws -> Run {
+            try whistle(arguments + ["--server", server.base, "--token", try token(id)], environment: ["XDG_CONFIG_HOME": home, "NO_COLOR": "1"])
+        }
+        _ = try server.report(point: try server.code("statue-south-gate"), category: "water", description: "南门冒水")
+        _ = try server.report(point: try server.code("hx-statue-square"), category: "heating", description: "暖气不热")
+        let numbers = { (run: Run) -> [String] in
+            ((try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8))) as? [[String: Any]] ?? []).compactMap { $0["number"] as? String }
+        }
+        let a = numbers(try remote("r-zhao", ["inbox", "--json"]))
+        let b = numbers(try remote("hx-wang", ["inbox", "--json"]))
+        #expect(a.count == 1 && b.count == 1 && a != b)
+        let refused = try remote("r-zhao", ["ack", b[0]])
+        #expect(refused.status != 0 && refused.stderr.contains("not found"), "\(refused.stderr)")
+        let street = try remote("s-duty", ["inbox", "--all"])
+        #expect(street.stdout.contains("COMMUNITY") && street.stdout.contains("华信社区") && street.stdout.contains("晨宇社区"), "\(street.stdout)")
+        let sla = try remote("r-shang", ["sla", "--community", "2"])
+        #expect(sla.status != 0 && sla.stderr.contains("not yours"), "\(sla.stderr)")
+        // The street's duty officer answers for both communities: the live feed says which one.
+        let watched = try firstWatched(server, token: try token("s-duty")) {
+            _ = try server.report(point: try server.code("hx-station-east"), category: "water", description: "东门漏水")
+        }
+        #expect(watched.contains("华信社区 · 东门服务站"), "\(watched)")
     }
 }
 
@@ -195,31 +234,5 @@ struct LeaderRemoteTests {
         #expect((object?["overall"] as? [String: Any])?["reports"] as? Int == 1)
         let denied = try whistle(["sla", "--server", server.base, "--token", worker])
         #expect(denied.stderr.hasPrefix("whistle: not allowed"))
-    }
-
-    @Test("a street on the command line: each worker's inbox holds their community's reports; the street's names the community")
-    func street() async throws {
-        let server = try LiveServer(street: true)
-        let home = try temporaryFolder().path
-        func token(_ id: String) throws -> String {
-            try whistle(["responders", "token", id, "--db", server.db]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        func remote(_ id: String, _ arguments: [String]) throws -> Run {
-            try whistle(arguments + ["--server", server.base, "--token", try token(id)], environment: ["XDG_CONFIG_HOME": home, "NO_COLOR": "1"])
-        }
-        _ = try server.report(point: try server.code("statue-south-gate"), category: "water", description: "南门冒水")
-        _ = try server.report(point: try server.code("hx-statue-square"), category: "heating", description: "暖气不热")
-        let numbers = { (run: Run) -> [String] in
-            ((try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8))) as? [[String: Any]] ?? []).compactMap { $0["number"] as? String }
-        }
-        let a = numbers(try remote("r-zhao", ["inbox", "--json"]))
-        let b = numbers(try remote("hx-wang", ["inbox", "--json"]))
-        #expect(a.count == 1 && b.count == 1 && a != b)
-        let refused = try remote("r-zhao", ["ack", b[0]])
-        #expect(refused.status != 0 && refused.stderr.contains("not found"), "\(refused.stderr)")
-        let street = try remote("s-duty", ["inbox", "--all"])
-        #expect(street.stdout.contains("COMMUNITY") && street.stdout.contains("华信社区") && street.stdout.contains("晨宇社区"), "\(street.stdout)")
-        let sla = try remote("r-shang", ["sla", "--community", "2"])
-        #expect(sla.status != 0 && sla.stderr.contains("not yours"), "\(sla.stderr)")
     }
 }

@@ -142,5 +142,13 @@ struct StreetAPITests {
             let status = String(buffer: try await client.execute(uri: "/t/\(created.report.number)?k=k", method: .get).body)
             #expect(status.contains("华信社区") && status.contains("供暖"))
         }
+        // Taken by the street's duty officer: the resident reads the role, in words (not a catalogue key).
+        try await database.acknowledge(number: created.report.number, by: "s-duty", at: Date())
+        try await testApp(database).test(.router) { client in
+            for (query, role) in [("k=k", "街道"), ("k=k&lang=en", "street office")] {
+                let status = String(buffer: try await client.execute(uri: "/t/\(created.report.number)?\(query)", method: .get).body)
+                #expect(status.contains(role) && !status.contains("role_"), "\(status)")
+            }
+        }
     }
 }
