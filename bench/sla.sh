@@ -44,28 +44,22 @@ for format in table html; do
   printf 'whistle sla --community 1    --format %-5s  %s s\n' "$format" \
     "$(best "$bin" sla --db "$db" --from "$from" --to "$to" --format "$format" --community 1)"
 done
-# The same size of history in a one-community deployment: what the street's side-by-side table costs.
-single="$work/single.sqlite"
-"$bin" import Tests/Fixtures/community-single.yaml --db "$single" >/dev/null
-"$bin" dev seed --reports "$count" --days 365 --db "$single" >/dev/null
-for by in "" point; do
-  args=(sla --db "$single" --from "$from" --to "$to" --format html)
-  [ -n "$by" ] && args+=(--by "$by")
-  printf 'one community: whistle sla --by %-9s --format html  %s s\n' "${by:-(none)}" "$(best "$bin" "${args[@]}")"
-done
-printf 'one community: baseline sqlite3 one pass    %s s\n' "$(best sqlite3 "$single" "$raw")"
-# Another build as a baseline in the same run (e.g. the previous release): BASELINE_BIN=/path/to/whistle. It seeds and
-# reads its own one-community history of the same size.
-if [ -n "${BASELINE_BIN:-}" ]; then
-  old="$work/baseline.sqlite"
-  "$BASELINE_BIN" import Tests/Fixtures/community-single.yaml --db "$old" >/dev/null
-  "$BASELINE_BIN" dev seed --reports "$count" --days 365 --db "$old" >/dev/null
+# A one-community history of the same size, seeded and read by build $2 (label $1): the html report, whole and by point.
+one_community() {
+  local label=$1 build=$2 file="$work/$RANDOM.sqlite"
+  "$build" import Tests/Fixtures/community-single.yaml --db "$file" >/dev/null
+  "$build" dev seed --reports "$count" --days 365 --db "$file" >/dev/null
   for by in "" point; do
-    args=(sla --db "$old" --from "$from" --to "$to" --format html)
+    local args=(sla --db "$file" --from "$from" --to "$to" --format html)
     [ -n "$by" ] && args+=(--by "$by")
-    printf 'baseline build, one community: --by %-9s --format html  %s s\n' "${by:-(none)}" "$(best "$BASELINE_BIN" "${args[@]}")"
+    printf '%s: whistle sla --by %-9s --format html  %s s\n' "$label" "${by:-(none)}" "$(best "$build" "${args[@]}")"
   done
-fi
+  printf '%s: baseline sqlite3 one pass    %s s\n' "$label" "$(best sqlite3 "$file" "$raw")"
+}
+# What the street's side-by-side table costs: this build on one community of the same size.
+one_community "one community" "$bin"
+# Another build as a baseline in the same run (e.g. the previous release): BASELINE_BIN=/path/to/whistle.
+if [ -n "${BASELINE_BIN:-}" ]; then one_community "baseline build, one community" "$BASELINE_BIN"; fi
 if [ "${2:-}" = "--screenshot" ]; then
   # A month of the history, by grid: what a street office reads.
   "$bin" sla --db "$db" --from "$(TZ=Asia/Shanghai date -d '29 days ago' +%F)" --to "$to" --by grid --format html --out "$work/sla.html" 2>/dev/null

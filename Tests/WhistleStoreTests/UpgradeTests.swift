@@ -21,16 +21,9 @@ struct UpgradeTests {
 
     @Test("a database of schema v8 opens in this release with every row and column it held unchanged")
     func v8HistoryUpgrades() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("whistle-upgrade-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let path = folder.appendingPathComponent("old.sqlite").path
-        let dump = try String(contentsOf: fixture("v8-history.sql"), encoding: .utf8)
         // Restore the dump as the old release left it, and read every row of every table, column by column.
-        let before: [String: [[String: DatabaseValue]]] = try {
-            let queue = try DatabaseQueue(path: path)
-            try queue.writeWithoutTransaction { db in try db.execute(sql: dump) }
-            return try queue.read { db in try Self.rows(db) }
-        }()
+        let path = try restoreV8()
+        let before: [String: [[String: DatabaseValue]]] = try { try DatabaseQueue(path: path).read { db in try Self.rows(db) } }()
         #expect(try #require(before["report"]).count >= 7)
         #expect(try #require(before["outbox"]).count > 10)
 
@@ -61,12 +54,7 @@ struct UpgradeTests {
 
     @Test("the v8 database becomes a one-community street: community 1 everywhere, catalogue triggers on every table, the file still matches")
     func v8BecomesOneCommunity() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("whistle-upgrade-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let path = folder.appendingPathComponent("old.sqlite").path
-        let dump = try String(contentsOf: fixture("v8-history.sql"), encoding: .utf8)
-        try { try DatabaseQueue(path: path).writeWithoutTransaction { db in try db.execute(sql: dump) } }()
-        let database = try AppDatabase.open(path: path)
+        let database = try AppDatabase.open(path: try restoreV8())
         try await database.writer.read { db in
             for table in ["grid", "point", "report", "responder"] {
                 let others = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE community_id IS NOT 1") ?? -1
@@ -97,6 +85,16 @@ struct UpgradeTests {
         let whole = try await database.slaReport(from: "20261123", to: "20261124", by: .grid, now: local("2026-11-25T00:00:00"))
         let one = try await database.slaReport(from: "20261123", to: "20261124", by: .grid, communities: [1], now: local("2026-11-25T00:00:00"))
         #expect(whole.overall == one.overall && whole.groups == one.groups && whole.overall.reports > 0)
+    }
+
+    /// A new file holding the frozen v8 dump exactly as the old release left it (no migration run on it yet).
+    private func restoreV8() throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("whistle-upgrade-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("old.sqlite").path
+        let dump = try String(contentsOf: fixture("v8-history.sql"), encoding: .utf8)
+        try DatabaseQueue(path: path).writeWithoutTransaction { db in try db.execute(sql: dump) }
+        return path
     }
 
     /// Every row of every table, by rowid, as column → value.
