@@ -57,6 +57,8 @@ struct EventFeed: Sendable {
             // A server shutting down ends open streams within a poll; clients reconnect with Last-Event-ID.
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 let batch = try await database.events(after: cursor)
+                // Community names from the catalogue, read once a batch rather than once an event.
+                let communities = batch.isEmpty ? [:] : try await database.snapshot().communities
                 for item in batch {
                     cursor = item.event.id ?? cursor
                     guard let view = try await database.reportView(number: item.number),
@@ -67,7 +69,7 @@ struct EventFeed: Sendable {
                     let payload = Payload(
                         id: cursor, number: item.number, kind: item.event.kind.rawValue, at: item.event.at, actor: item.event.actor,
                         status: view.report.status.rawValue, point: view.point.name, grid: item.gridID, community: view.report.communityID,
-                        community_name: try await database.community(id: view.report.communityID)?.name ?? "",
+                        community_name: communities[view.report.communityID]?.name ?? "",
                         category: view.report.category,
                         mine: mine)
                     let json = String(decoding: try encoder.encode(payload), as: UTF8.self)
