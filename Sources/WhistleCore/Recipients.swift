@@ -25,6 +25,11 @@ public struct Roster: Sendable {
         self.schedule = DutySchedule(duty)
     }
 
+    /// Who a report can be whistled to: active departments and property companies, by name.
+    public var departments: [Responder] {
+        responders.values.filter { $0.active && ($0.role == .department || $0.role == .property) }.sorted { ($0.name, $0.id) < ($1.name, $1.id) }
+    }
+
     /// Resolves `targets` for a report on `gridID` at `date` (duty is read in Asia/Shanghai time).
     public func resolve(_ targets: [NotifyTarget], grid gridID: String, at date: Date) -> Recipients {
         let (weekday, minute) = ShanghaiTime.weekdayAndMinute(date)

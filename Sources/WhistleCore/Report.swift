@@ -98,3 +98,12 @@ extension Report {
         promiseDueAt ?? createdAt.addingTimeInterval(TimeInterval(promiseSeconds))
     }
 }
+
+extension Report {
+    /// The resident's call-back number as `viewer` may see it: in full for whoever took the report (they call back),
+    /// masked for everyone else. The API and the phone pages both ask this one rule.
+    public func phone(shownTo viewer: Responder) -> String? {
+        phone.map { ackBy == viewer.id ? $0 : Phone.mask($0) }
+    }
+}
+

@@ -12,6 +12,16 @@ public enum ReportRules {
         return roleRefusal(action, by: scope.responder, oversees: scope.oversees(report), on: report).map(Verdict.refused)
     }
 
+    /// The actions a page offers `scope`'s responder on `report`: those the status machine and the rules both allow
+    /// now. For display only: the store judges again inside the write that acts.
+    public static func available(scope: Scope, on report: Report, gridID: String) -> [ReportAction] {
+        [ReportAction.acknowledge, .whistle, .resolve, .reopen].filter { action in
+            // A department reports in once; after that 接单 is not offered again (the store refuses it).
+            if action == .acknowledge, report.status == .whistled, report.reportedInAt != nil { return false }
+            return report.status.applying(action) != nil && check(action, scope: scope, on: report, gridID: gridID) == nil
+        }
+    }
+
     public enum Verdict: Sendable, Equatable {
         case outOfScope
         case refused(String)

@@ -235,6 +235,8 @@ public final class Dispatcher: Service, Sendable {
         try await job("purge", at: now, isDue: { last in last.map { now.timeIntervalSince($0) >= 86400 || $0 > now } ?? true }) {
             let cleared = try await self.database.purgePersonalData(createdBefore: now.addingTimeInterval(-AppDatabase.personalDataRetention), at: now)
             if cleared > 0 { self.logger.info("removed phones and photos older than a year", metadata: ["reports": "\(cleared)"]) }
+            // Phone sign-ins that ended a month ago are of no more use to the office's questions.
+            try await self.database.purgeSignIns(before: now.addingTimeInterval(-AppDatabase.signInRetention))
         }
         // A photo written for a report that never committed (the process died in between) is removed within the hour.
         try await job("photos", at: now, isDue: { last in last.map { now.timeIntervalSince($0) >= 3600 || $0 > now } ?? true }) {

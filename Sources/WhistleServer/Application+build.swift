@@ -60,8 +60,8 @@ func buildRouter(
         pointLimiter: RateLimiter(config.limits.perPoint), scans: scans, notifier: notifier, metrics: metrics, logger: logger
     ).addRoutes(to: router.group("p"))
     StatusController(database: database, pages: pages, clock: clock).addRoutes(to: router.group("t"))
-    let responders = ResponderController(
-        database: database, clock: clock, photos: photos, links: links, notifier: notifier, metrics: metrics, logger: logger)
+    let actions = ResponderActions(database: database, clock: clock, notifier: notifier, metrics: metrics)
+    let responders = ResponderController(database: database, clock: clock, photos: photos, links: links, actions: actions, logger: logger)
     responders.addPhotoRoute(to: router.group("api/v1"))
     responders.addRoutes(to: router.group("api/v1").add(middleware: BearerAuthMiddleware(database: database)))
     // The API's map is for those who use the API (a responder's token), not for anyone probing the public site.

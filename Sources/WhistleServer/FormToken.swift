@@ -31,7 +31,7 @@ public struct FormTokens: Sendable {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 3, let issued = Int64(parts[0]), parts[1].count >= 16, parts[1].count <= 32 else { throw .invalid }
         let expected = mac(pointID: pointID, issued: parts[0], nonce: parts[1])
-        guard Self.equal(expected, parts[2]) else { throw .invalid }
+        guard Secret.equal(expected, parts[2]) else { throw .invalid }
         let age = now.timeIntervalSince1970 - Double(issued)
         guard age >= -300, age <= Self.lifetime else { throw .expired }
         return parts[1]
@@ -40,11 +40,5 @@ public struct FormTokens: Sendable {
     private func mac(pointID: String, issued: String, nonce: String) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: Data("form|\(pointID)|\(issued)|\(nonce)".utf8), using: key)
         return Digits.hex(code)
-    }
-
-    private static func equal(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        return x.count == y.count && zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import WhistleStore
 
 /// Signed, expiring links to residents' photos: a responder's client can open one without its token,
 /// and a link copied into a group chat stops working after a quarter of an hour.
@@ -18,9 +19,7 @@ struct PhotoLinks: Sendable {
 
     func verify(_ id: String, expires: String?, signature given: String?, now: Date) -> Bool {
         guard let expires, let value = Int64(expires), let given, Double(value) >= now.timeIntervalSince1970 else { return false }
-        let expected = Array(signature(id, value).utf8)
-        let actual = Array(given.utf8)
-        return expected.count == actual.count && zip(expected, actual).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        return Secret.equal(signature(id, value), given)
     }
 
     private func signature(_ id: String, _ expires: Int64) -> String {

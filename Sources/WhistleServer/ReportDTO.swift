@@ -21,7 +21,7 @@ extension ReportDTO {
             category_label: info?.categories.first { $0.id == report.category }?.label ?? report.category,
             description: report.description,
             // Whoever took it may call back; everyone else sees a mask.
-            phone: report.phone.map { report.ackBy == viewer.id ? $0 : Phone.mask($0) }, created_at: report.createdAt,
+            phone: report.phone(shownTo: viewer), created_at: report.createdAt,
             deadline_at: deadline,
             seconds_left: report.ackAt == nil && report.status.isActive ? Int(deadline.timeIntervalSince(now).rounded(.down)) : nil,
             breached: report.breachedAt != nil)

@@ -13,9 +13,7 @@ struct ResponderController: Sendable {
     let clock: any WallClock
     let photos: PhotoStore
     let links: PhotoLinks
-    /// Wakes the dispatcher: a whistle or a reopening plans rows due now, which must not wait for the idle tick.
-    let notifier: @Sendable () -> Void
-    let metrics: WhistleMetrics
+    let actions: ResponderActions
     let logger: Logger
 
     func addRoutes(to group: RouterGroup<WhistleRequestContext>) {
@@ -114,11 +112,7 @@ struct ResponderController: Sendable {
     @Sendable func acknowledge(_ request: Request, context: WhistleRequestContext) async throws -> ReportDTO {
         let responder = try context.requireResponder()
         let view = try await visible(context, responder)
-        let now = clock.now()
-        try await act { try await database.acknowledge(number: view.report.number, by: responder.id, at: now) }
-        if view.report.ackAt == nil && view.report.status != .whistled {
-            metrics.acknowledged(after: now.timeIntervalSince(view.report.createdAt), promise: Double(view.policy.promiseSeconds))
-        }
+        try await act { try await actions.acknowledge(view, by: responder) }
         return try await show(request, context: context)
     }
 
@@ -126,7 +120,7 @@ struct ResponderController: Sendable {
         let responder = try context.requireResponder()
         let view = try await visible(context, responder)
         let note = try await note(request, context)
-        try await act { try await database.resolve(number: view.report.number, by: responder.id, note: note, at: clock.now()) }
+        try await act { try await actions.resolve(view, by: responder, note: note) }
         return try await show(request, context: context)
     }
 
@@ -135,9 +129,8 @@ struct ResponderController: Sendable {
         let view = try await visible(context, responder)
         let body = try await Self.decode(WhistleBody.self, request, context)
         guard let to = body.to?.trimmingCharacters(in: .whitespaces), !to.isEmpty else { throw APIError.badRequest("'to' (a department id) is required") }
-        guard let note = body.note.flatMap(Self.cleanNote), !note.isEmpty else { throw APIError.badRequest("'note' is required: say what the department must do") }
-        try await act { try await database.whistle(number: view.report.number, by: responder.id, to: to, note: note, at: clock.now()) }
-        notifier()
+        guard let note = body.note.flatMap(ResponderActions.cleanNote), !note.isEmpty else { throw APIError.badRequest("'note' is required: say what the department must do") }
+        try await act { try await actions.whistle(view, by: responder, to: to, note: note) }
         return try await show(request, context: context)
     }
 
@@ -145,8 +138,7 @@ struct ResponderController: Sendable {
         let responder = try context.requireResponder()
         let view = try await visible(context, responder)
         let note = try await note(request, context)
-        try await act { try await database.reopen(number: view.report.number, by: responder.id, note: note, at: clock.now()) }
-        notifier()
+        try await act { try await actions.reopen(view, by: responder, note: note) }
         return try await show(request, context: context)
     }
 
@@ -233,17 +225,13 @@ struct ResponderController: Sendable {
     /// The report named in the path, if this responder may see it (otherwise 404: its existence is not theirs to know).
     private func visible(_ context: WhistleRequestContext, _ responder: Responder) async throws -> ReportView {
         let number = context.parameters.get("number") ?? ""
-        guard ReportNumber.isValid(number), let view = try await database.reportView(number: number) else {
-            throw APIError.notFound("report \(number) not found")
-        }
-        let scope = try await database.scope(for: responder)
-        guard scope.allows(view.report, gridID: view.point.gridID) else { throw APIError.notFound("report \(number) not found") }
+        guard let view = try await actions.visible(number, to: responder) else { throw APIError.notFound("report \(number) not found") }
         return view
     }
 
     private func note(_ request: Request, _ context: WhistleRequestContext) async throws -> String {
         let body = try await Self.decode(NoteBody.self, request, context)
-        guard let note = body.note.flatMap(Self.cleanNote), !note.isEmpty else { throw APIError.badRequest("'note' is required: say what was done, in at most 1000 characters") }
+        guard let note = body.note.flatMap(ResponderActions.cleanNote), !note.isEmpty else { throw APIError.badRequest("'note' is required: say what was done, in at most 1000 characters") }
         return note
     }
 
@@ -261,13 +249,6 @@ struct ResponderController: Sendable {
         } catch {
             throw APIError.badRequest("the body must be JSON such as {\"note\": \"…\"}")
         }
-    }
-
-    /// The note as text, or nil when it holds control characters or more than 1000 characters (Unicode scalars, as
-    /// the document's `maxLength` counts them): refused, never cut short without saying so.
-    static func cleanNote(_ raw: String) -> String? {
-        guard raw.unicodeScalars.count <= 1000 else { return nil }
-        return ReportFields.clean(raw)
     }
 
     private func act(_ body: () async throws -> Void) async throws {

@@ -401,6 +401,36 @@ enum Migrations {
                         BEGIN UPDATE catalogue_version SET version = version + 1; END;
                     """)
         }
+        // Responders on their phones: a personal sign-in link (single use, expiring) starts a long-lived session held
+        // in a cookie. Both keep only the SHA-256 of their secret, as `api_token` does. New tables only: no rebuild,
+        // no catalogue triggers (sessions are not part of the community's data).
+        migrator.registerMigration("v10 phone sign-in") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE login_link (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        responder_id TEXT NOT NULL REFERENCES responder(id),
+                        token_hash TEXT NOT NULL UNIQUE,
+                        created_at DATETIME NOT NULL,
+                        expires_at DATETIME NOT NULL,
+                        used_at DATETIME,
+                        revoked_at DATETIME
+                    );
+                    CREATE INDEX login_link_responder ON login_link(responder_id) WHERE used_at IS NULL AND revoked_at IS NULL;
+                    CREATE TABLE phone_session (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        responder_id TEXT NOT NULL REFERENCES responder(id),
+                        token_hash TEXT NOT NULL UNIQUE,
+                        login_link_id INTEGER NOT NULL REFERENCES login_link(id),
+                        created_at DATETIME NOT NULL,
+                        last_seen_at DATETIME NOT NULL,
+                        expires_at DATETIME NOT NULL,
+                        revoked_at DATETIME,
+                        app TEXT NOT NULL CHECK (app IN ('wecom', 'wechat', 'dingtalk', 'feishu', 'browser'))
+                    );
+                    CREATE INDEX phone_session_responder ON phone_session(responder_id) WHERE revoked_at IS NULL;
+                    """)
+        }
         return migrator
     }
 }

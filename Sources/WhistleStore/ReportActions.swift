@@ -19,7 +19,7 @@ extension AppDatabase {
     public func reportView(number: String, keyHash: String) async throws -> ReportView? {
         try await writer.read { db in
             guard let report = try Report.filter(Report.Columns.number == number).fetchOne(db),
-                Self.constantTimeEqual(report.statusKeyHash, keyHash)
+                Secret.equal(report.statusKeyHash, keyHash)
             else { return nil }
             return try Self.view(of: report, db)
         }
@@ -139,7 +139,7 @@ extension AppDatabase {
     public func rate(number: String, keyHash: String, rating: Int, note: String?, at now: Date) async throws {
         try await writer.write { db in
             guard var report = try Report.filter(Report.Columns.number == number).fetchOne(db),
-                Self.constantTimeEqual(report.statusKeyHash, keyHash)
+                Secret.equal(report.statusKeyHash, keyHash)
             else { throw StoreError.notFound("report \(number)") }
             guard report.status == .resolved || report.status == .closed else {
                 throw StoreError.notAllowed("a report can be rated once it is resolved")
@@ -217,12 +217,5 @@ extension AppDatabase {
         _ = try Self.plan(
             report: report, gridID: view.point.gridID, targets: [.gridLeader], event: .remind, step: 1,
             key: "\(prefix)/1", due: now.addingTimeInterval(within + 7200), roster: roster, stage: .resolve, db)
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -27,4 +27,12 @@ public enum Secret {
     public static func hash(_ secret: String) -> String {
         Digits.hex(SHA256.hash(data: Data(secret.utf8)))
     }
+
+    /// Compares two secrets (or their hashes) in time that depends only on their length, not on where they differ.
+    public static func equal(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
 }
