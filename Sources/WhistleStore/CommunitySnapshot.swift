@@ -34,6 +34,13 @@ public struct CommunitySnapshot: Sendable {
     /// The community a point belongs to.
     public func community(of point: Point) -> CommunityInfo? { communities[point.communityID] }
 
+    /// The address a responder's links start with: their community's, or for street staff and street departments the
+    /// street's (else the first community's: with one community they are the same).
+    public func baseURL(for responder: Responder) -> String? {
+        if let id = responder.communityID, let community = communities[id] { return community.baseURL }
+        return street?.baseURL ?? communityList.first?.baseURL
+    }
+
     /// Every community, by id.
     public var communityList: [CommunityInfo] { communities.values.sorted { $0.id < $1.id } }
 

@@ -5,8 +5,8 @@ import WhistleStore
 struct ResponderCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "responders",
-        abstract: "List the community's responders and manage their API tokens.",
-        subcommands: [List.self, Token.self, Tokens.self, Revoke.self]
+        abstract: "List the community's responders; sign them in on their phones; manage their API tokens.",
+        subcommands: [List.self, LoginLink.self, Sessions.self, Token.self, Tokens.self, Revoke.self]
     )
 
     struct List: AsyncParsableCommand {

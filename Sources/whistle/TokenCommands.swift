@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WhistleCore
 import WhistleStore
 
 extension ResponderCommands {
@@ -18,15 +19,37 @@ extension ResponderCommands {
     }
 
     struct Revoke: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a responder's tokens (all, or one by --token-id).")
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a responder's API tokens, end their phone sessions and void their unused sign-in links.",
+            discussion: "With --token-id only that token is revoked; with --session-id only that phone session ends.")
         @Argument(help: "The responder's id.") var id: String
         @Option(help: "Only this token (ids from `responders tokens ID`).") var tokenId: Int64?
+        @Option(help: "Only this phone session (ids from `responders sessions ID`).") var sessionId: Int64?
         @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            if tokenId != nil && sessionId != nil { throw ValidationError("give --token-id or --session-id, not both") }
+        }
 
         func run() async throws {
             try await oneLine {
-                let count = try await database.open().revokeTokens(responderID: id, tokenID: tokenId)
-                print("\(id): \(count) token\(count == 1 ? "" : "s") revoked")
+                let store = try database.open()
+                guard try await store.responders().contains(where: { $0.id == id }) else { throw CLIError("no responder '\(id)'") }
+                let now = Date()
+                func plural(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
+                if let sessionId {
+                    let ended = try await store.revokeSignIns(responderID: id, sessionID: sessionId, at: now)
+                    guard ended.sessions == 1 else { throw CLIError("\(id) has no live phone session \(sessionId) (see `whistle responders sessions \(id)`)") }
+                    print("\(id): phone session \(sessionId) ended")
+                    return
+                }
+                let tokens = try await store.revokeTokens(responderID: id, tokenID: tokenId, at: now)
+                if tokenId != nil {
+                    print("\(id): \(plural(tokens, "token")) revoked")
+                    return
+                }
+                let signIns = try await store.revokeSignIns(responderID: id, at: now)
+                print("\(id): \(plural(tokens, "token")) revoked, \(plural(signIns.sessions, "phone session")) ended, \(plural(signIns.links, "sign-in link")) voided")
             }
         }
     }
