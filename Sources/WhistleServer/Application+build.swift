@@ -62,6 +62,13 @@ func buildRouter(
     StatusController(database: database, pages: pages, clock: clock).addRoutes(to: router.group("t"))
     let actions = ResponderActions(database: database, clock: clock, notifier: notifier, metrics: metrics)
     let responders = ResponderController(database: database, clock: clock, photos: photos, links: links, actions: actions, logger: logger)
+    // The responders' phone pages: the sign-in routes are open, every other one needs the session cookie.
+    let cookies = PhoneCookies(key: try await database.serverKey(named: PhoneCookies.keyName), trustedProxies: config.trustedProxies)
+    let phone = PhoneController(
+        database: database, pages: pages, clock: clock, cookies: cookies, actions: actions, links: links,
+        loginLimiter: RateLimiter(.init(burst: 10, refillSeconds: 60)), logger: logger)
+    phone.addPublicRoutes(to: router.group("r"))
+    phone.addRoutes(to: router.group("r").add(middleware: PhoneSessionMiddleware(database: database, cookies: cookies, clock: clock)))
     responders.addPhotoRoute(to: router.group("api/v1"))
     responders.addRoutes(to: router.group("api/v1").add(middleware: BearerAuthMiddleware(database: database)))
     // The API's map is for those who use the API (a responder's token), not for anyone probing the public site.

@@ -22,6 +22,16 @@ enum ClientAddress {
             trusted: trusted)
     }
 
+    /// Whether the request reached the proxy over TLS: only a trusted proxy's `X-Forwarded-Proto` says so (the server
+    /// speaks plain HTTP itself). From anyone else the header proves nothing and is ignored.
+    static func isTLS(_ request: Request, context: WhistleRequestContext, trusted: Set<String>) -> Bool {
+        guard let peer = context.remoteAddress?.ipAddress, trusted.contains(peer),
+            let proto = request.headers[HTTPField.Name("X-Forwarded-Proto")!]
+        else { return false }
+        // The proxy nearest us appends last.
+        return proto.split(separator: ",").last?.trimmingCharacters(in: .whitespaces).lowercased() == "https"
+    }
+
     /// 127.0.0.0/8, ::1 and IPv4-mapped loopback: the server's own host.
     static func isLoopback(_ address: String) -> Bool {
         address == "::1" || address.hasPrefix("127.") || address.lowercased().hasPrefix("::ffff:127.")

@@ -6,7 +6,7 @@ import Mustache
 /// The resident pages' templates, loaded once at start-up: a missing or broken template stops the server there.
 struct Pages: Sendable {
     let library: MustacheLibrary
-    static let required = ["layout", "point", "status", "message"]
+    static let required = ["layout", "point", "status", "message", "r_inbox", "r_report", "r_login", "r_signin"]
 
     static func load() async throws -> Pages {
         guard let directory = Bundle.module.resourceURL?.appendingPathComponent("Templates").path else {
@@ -35,11 +35,14 @@ struct Pages: Sendable {
     static let headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
 
     /// A short page that says what happened and, where it helps, links back to the form.
-    func message(_ language: Language, title: String, body: String, link: String? = nil, status: HTTPResponse.Status) -> Response {
+    func message(
+        _ language: Language, title: String, body: String, link: String? = nil, linkText: String? = nil, status: HTTPResponse.Status
+    ) -> Response {
         var context = language.pageContext
         context["title"] = language.text(title)
         context["body"] = language.text(body)
         if let link { context["link"] = link }
+        if let linkText { context["linkText"] = language.text(linkText) }
         return render("message", context, status: status)
     }
 }

@@ -8,6 +8,8 @@ public struct WhistleRequestContext: RequestContext, RemoteAddressRequestContext
     public let remoteAddress: SocketAddress?
     /// The responder behind the bearer token, set by `BearerAuthMiddleware` on `/api/v1`.
     public var responder: Responder?
+    /// The phone session behind the cookie, set by `PhoneSessionMiddleware` on `/r`.
+    var phone: PhoneSession?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -29,6 +29,8 @@ public struct ReportSummary: Sendable {
     public var report: Report
     public var point: Point
     public var promiseSeconds: Int64
+    /// How long whoever takes it has to fix it (`resolve_within`), for "time left" on a phone's inbox.
+    public var resolveWithinSeconds: Int64 = 86400
 }
 
 extension AppDatabase {
@@ -65,7 +67,8 @@ extension AppDatabase {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT report.*, json_extract(policy.json, '$.promiseSeconds') AS promise_seconds
+                    SELECT report.*, json_extract(policy.json, '$.promiseSeconds') AS promise_seconds,
+                        json_extract(policy.json, '$.resolveWithinSeconds') AS resolve_within
                     FROM report JOIN point ON point.id = report.point_id LEFT JOIN policy ON policy.id = report.policy_id
                     \(whereClause) ORDER BY report.created_at, report.id LIMIT \(max(1, min(filter.limit, 1000)))
                     """, arguments: StatementArguments(arguments))
@@ -73,7 +76,9 @@ extension AppDatabase {
             return try rows.map { row in
                 let report = try Report(row: row)
                 if points[report.pointID] == nil { points[report.pointID] = try Point.fetchOne(db, key: report.pointID) }
-                return ReportSummary(report: report, point: points[report.pointID]!, promiseSeconds: row["promise_seconds"] ?? 600)
+                return ReportSummary(
+                    report: report, point: points[report.pointID]!, promiseSeconds: row["promise_seconds"] ?? 600,
+                    resolveWithinSeconds: row["resolve_within"] ?? 86400)
             }
         }
     }
