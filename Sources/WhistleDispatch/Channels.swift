@@ -30,8 +30,11 @@ public enum Channels {
     }
 
     /// The request for a message with its text already written (one report, or several folded into one robot message).
+    /// `single`: the message is about this one report (not a fold of several, not a digest), so a platform that shows
+    /// a button without losing the @-mention gets a card whose button opens the report's page.
     public static func request(
-        for channel: Channel, _ notification: Notification, text: String, mentions: [String], idempotencyKey: String, now: Date
+        for channel: Channel, _ notification: Notification, text: String, mentions: [String], idempotencyKey: String, now: Date,
+        single: Bool = true
     ) throws -> ChannelRequest? {
         switch channel {
         case .log:
@@ -57,10 +60,17 @@ public enum Channels {
                 let sign = Data(mac).base64EncodedString().addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
                 address += (url.contains("?") ? "&" : "?") + "timestamp=\(timestamp)&sign=\(sign)"
             }
+            // DingTalk's actionCard would give a button, but its documented fields (title, text, singleTitle,
+            // singleURL, btns, btnOrientation, hideAvatar) have no `at`: the worker would no longer be paged by name.
+            // Text keeps the @-mention, and DingTalk makes the last line's link tappable.
             let body = try json(["msgtype": "text", "text": ["content": text], "at": ["atMobiles": mentions, "isAtAll": false]])
             return ChannelRequest(url: address, headers: [("Content-Type", "application/json")], body: body)
         case .feishu(let url, let secret):
-            var payload: [String: Any] = ["msg_type": "text", "content": ["text": text]]
+            // A Feishu custom bot cannot @ by mobile at all, so a card loses nothing: one report gets an interactive card
+            // with a button to its page; a fold or a digest stays text.
+            var payload: [String: Any] =
+                single && notification.event != .digest && !notification.page.isEmpty
+                ? ["msg_type": "interactive", "card": feishuCard(notification, now: now)] : ["msg_type": "text", "content": ["text": text]]
             if let secret, !secret.isEmpty {
                 let timestamp = String(Int64(now.timeIntervalSince1970))
                 // Feishu signs the other way round: the string is the key, the message is empty.
@@ -70,6 +80,32 @@ public enum Channels {
             }
             return ChannelRequest(url: url, headers: [("Content-Type", "application/json")], body: try json(payload))
         }
+    }
+
+    /// Feishu's interactive card for one report. Everything a resident wrote, and every name, goes in `plain_text`
+    /// (never `lark_md`), so a description holding `<at id=all></at>` or a markdown link reaches the group as text.
+    static func feishuCard(_ notification: Notification, now: Date) -> [String: Any] {
+        func text(_ content: String) -> [String: Any] { ["tag": "div", "text": ["tag": "plain_text", "content": content]] }
+        return [
+            "config": ["wide_screen_mode": true],
+            "header": [
+                "template": notification.event == .notify ? "red" : "orange",
+                "title": ["tag": "plain_text", "content": "\(notification.title)\(notification.place) · \(notification.categoryLabel)"],
+            ],
+            "elements": [
+                text(Notification.excerpt(notification.description, graphemes: 200)),
+                text("单号 \(notification.reportNumber) · \(notification.clause(now: now))"),
+                [
+                    "tag": "action",
+                    "actions": [
+                        [
+                            "tag": "button", "type": "primary", "text": ["tag": "plain_text", "content": notification.buttonLabel],
+                            "url": notification.page,
+                        ]
+                    ],
+                ],
+            ],
+        ]
     }
 
     /// Reads the platform's answer: a non-zero `errcode`/`code` is a failure even with HTTP 200.
@@ -115,7 +151,7 @@ public enum Channels {
                 number: notification.reportNumber, status: notification.status.rawValue,
                 point: .init(id: notification.pointID, name: notification.pointName, kind: notification.pointKind.rawValue),
                 category: notification.category, description: notification.description, created_at: notification.createdAt,
-                deadline_at: notification.deadlineAt, link: notification.link)
+                deadline_at: notification.deadlineAt, link: notification.link, page: notification.page)
         let window = notification.window.map {
             WebhookPayload.WindowInfo(kind: $0.kind.rawValue, seconds: $0.seconds, deadline_at: $0.deadline)
         }
@@ -154,7 +190,10 @@ struct WebhookPayload: Codable {
         var point: PointInfo
         var category, description: String
         var created_at, deadline_at: Date
+        /// The report in the API.
         var link: String
+        /// The report's phone page (`/r/{number}`).
+        var page: String
     }
 
     /// The clock the message is about: `promise`, `report_in` (a department's window) or `resolve`.

@@ -343,15 +343,17 @@ public final class Dispatcher: Service, Sendable {
         if message.notifications.count == 1 {
             text = message.notifications[0].text(now: now)
         } else {
+            let inbox = message.notifications[0].inbox
             text = ([Self.foldHeader(count: message.notifications.count)] + message.notifications.map { $0.line(now: now) }
-                + ["详情与接单：whistle inbox"]).joined(separator: "\n")
+                + ["详情与接单：" + (inbox.isEmpty ? "whistle inbox" : inbox)]).joined(separator: "\n")
         }
         var mentions: [String] = []
         for phone in message.rows.compactMap(\.responder.phone) where !mentions.contains(phone) { mentions.append(phone) }
         let outcome: ChannelOutcome
         do {
             if let request = try Channels.request(
-                for: channel, message.notifications[0], text: text, mentions: mentions, idempotencyKey: first.entry.idemKey, now: now)
+                for: channel, message.notifications[0], text: text, mentions: mentions, idempotencyKey: first.entry.idemKey, now: now,
+                single: message.notifications.count == 1)
             {
                 let transport = self.transport
                 let timeout = settings.requestTimeout
@@ -437,6 +439,8 @@ public final class Dispatcher: Service, Sendable {
                 community: community.name, reportNumber: "", status: .open, pointID: "", pointName: "", pointKind: .station, category: "",
                 categoryLabel: "", description: "", createdAt: delivery.entry.dueAt, window: nil, untaken: untaken,
                 link: base + "/api/v1/reports?status=open")
+            note.page = base + "/r"
+            note.inbox = base + "/r"
             note.textBytes = RobotLimiter.limits[delivery.channel.kind]?.textBytes
             note.communityID = community.id
             return note
@@ -449,6 +453,9 @@ public final class Dispatcher: Service, Sendable {
             description: report.description, createdAt: report.createdAt,
             window: NotificationWindow.of(stage: delivery.entry.stage, report: report, policy: delivery.policy),
             link: base + "/api/v1/reports/" + report.number)
+        // Messages open the phone page: a responder signed in on that phone takes the report in one tap.
+        note.page = base + "/r/" + report.number
+        note.inbox = base + "/r"
         note.communityID = community.id
         // Departments and street staff answer for several communities: their messages say which one.
         note.namesCommunity = delivery.responder.communityID == nil

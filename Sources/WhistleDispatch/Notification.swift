@@ -26,8 +26,12 @@ public struct Notification: Sendable {
     public var window: NotificationWindow?
     /// For a digest: the reports nobody took.
     public var untaken: UntakenList?
-    /// Where a responder can look at the report.
+    /// The report in the API (for programs: the webhook's `report.link`).
     public var link: String
+    /// The report's phone page (`/r/{number}`), which every text message links to; for a digest, the inbox (`/r`).
+    public var page: String = ""
+    /// The phone inbox (`/r`), where a folded message sends its reader.
+    public var inbox: String = ""
     /// The platform's longest text in UTF-8 bytes, when it has one (a digest's list is cut to fit, saying how many more).
     public var textBytes: Int?
 
@@ -65,7 +69,7 @@ public struct Notification: Sendable {
             \(Self.excerpt(description, graphemes: 200))
             单号 \(reportNumber) · \(clause(now: now))
             \(action)
-            \(link)
+            \(pageOrLink)
             """
     }
 
@@ -88,14 +92,26 @@ public struct Notification: Sendable {
         }
     }
 
-    /// What to do next, as the CLI says it.
+    /// What to do next: tap the link (the phone page), or the CLI's command for those at a computer.
     var action: String {
         switch window?.kind {
-        case .reportIn: "报到：whistle ack \(reportNumber)"
-        case .resolve: "办结：whistle resolve \(reportNumber) --note …"
-        case .promise, nil: "接单：whistle ack \(reportNumber)"
+        case .reportIn: "点下面的链接报到（或 whistle ack \(reportNumber)）"
+        case .resolve: "点下面的链接办结（或 whistle resolve \(reportNumber) --note …）"
+        case .promise, nil: "点下面的链接接单（或 whistle ack \(reportNumber)）"
         }
     }
+
+    /// The button's words on a card: what the page it opens is for.
+    var buttonLabel: String {
+        switch window?.kind {
+        case .reportIn: "打开 · 报到"
+        case .resolve: "打开 · 办结"
+        case .promise, nil: "打开 · 接单"
+        }
+    }
+
+    /// Where a text message points: the phone page, or the API's address when no page is known.
+    var pageOrLink: String { page.isEmpty ? link : page }
 
     /// The window this message is about, in its own words: a department whistled hours after the report is told about
     /// its own window, not the resident's promise; a reminder speaks of resolving, not of taking.
@@ -117,7 +133,7 @@ public struct Notification: Sendable {
         guard let untaken else { return title }
         let header = "\(title)\(community) 共 \(untaken.count) 件超时无人接单："
         var lines: [String] = []
-        var size = header.utf8.count + link.utf8.count + 64
+        var size = header.utf8.count + pageOrLink.utf8.count + 64
         for item in untaken.oldest {
             let line = "\(item.number) \(item.pointName) · \(item.category) · \(ShanghaiTime.display(item.createdAt))"
             if let textBytes, size + line.utf8.count + 1 > textBytes { break }
@@ -125,7 +141,7 @@ public struct Notification: Sendable {
             size += line.utf8.count + 1
         }
         if untaken.count > lines.count { lines.append("……另有 \(untaken.count - lines.count) 件") }
-        return ([header] + lines + [link]).joined(separator: "\n")
+        return ([header] + lines + [pageOrLink]).joined(separator: "\n")
     }
 
     /// `7 分钟`, `3 小时`, `2 天`: whole units, rounded up below an hour so "1 minute left" never reads "0".

@@ -12,6 +12,29 @@ import WhistleTestSupport
 private func hex(_ bytes: some Sequence<UInt8>) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
 
+/// Walks a Feishu card: only the keys and tags of the documented card used here, and every text `plain_text`.
+private func checkFeishuCard(_ card: [String: Any]) {
+    #expect(Set(card.keys) == ["config", "header", "elements"])
+    let header = card["header"] as? [String: Any] ?? [:]
+    #expect(Set(header.keys) == ["template", "title"])
+    #expect((header["title"] as? [String: Any])?["tag"] as? String == "plain_text")
+    for element in card["elements"] as? [[String: Any]] ?? [] {
+        switch element["tag"] as? String {
+        case "div":
+            #expect(Set(element.keys) == ["tag", "text"])
+            #expect((element["text"] as? [String: Any])?["tag"] as? String == "plain_text")
+        case "action":
+            for action in element["actions"] as? [[String: Any]] ?? [] {
+                #expect(Set(action.keys) == ["tag", "type", "text", "url"])
+                #expect(action["tag"] as? String == "button")
+                #expect((action["text"] as? [String: Any])?["tag"] as? String == "plain_text")
+            }
+        default:
+            Issue.record("unexpected element \(element)")
+        }
+    }
+}
+
 private func header(_ received: Receiver.Received, _ name: String) -> String? { received.headers[HTTPField.Name(name)!] }
 
 @Suite("Channels over real HTTP on loopback", .serialized)
@@ -42,6 +65,8 @@ struct ChannelTests {
         #expect((report["point"] as? [String: Any])?["kind"] as? String == "statue")
         #expect(report["created_at"] as? String == "2026-11-23T01:00:00Z")
         #expect(report["deadline_at"] as? String == "2026-11-23T01:10:00Z")
+        #expect(report["link"] as? String == "http://127.0.0.1:8080/api/v1/reports/20261123-0001")
+        #expect(report["page"] as? String == "http://127.0.0.1:8080/r/20261123-0001")
         #expect(!String(decoding: hook.body, as: UTF8.self).contains("13800000009"))
     }
 
@@ -64,8 +89,10 @@ struct ChannelTests {
         #expect(wecomText["mentioned_mobile_list"] as? [String] == ["13800000002"])
         let content = try #require(wecomText["content"] as? String)
         #expect(content.contains("红哨塑像（南门）") && content.contains("漏水") && content.contains("下水道冒水"))
-        #expect(content.contains("whistle ack 20261123-0001"))
+        #expect(content.contains("点下面的链接接单（或 whistle ack 20261123-0001）"))
         #expect(content.contains("还剩 7 分钟"))
+        // The link is the last line: the report's phone page, not the API.
+        #expect(content.split(separator: "\n").last == "http://127.0.0.1:8080/r/20261123-0001")
 
         let ding = try #require(received.first { $0.path == "/ding" })
         // Timestamp in ms and the signature over "timestamp\nsecret", added to the robot's own query.
@@ -76,16 +103,49 @@ struct ChannelTests {
         ).base64EncodedString()
         #expect(items.first { $0.name == "sign" }?.value == dingSign)
         #expect(items.first { $0.name == "access_token" }?.value == "T")
+        // DingTalk stays text: its actionCard has no `at`, and the worker must be paged by name.
         #expect(json(ding.body)["msgtype"] as? String == "text")
         #expect((json(ding.body)["at"] as? [String: Any])?["isAtAll"] as? Bool == false)
+        #expect((json(ding.body)["at"] as? [String: Any])?["atMobiles"] as? [String] != nil)
+        let dingContent = try #require((json(ding.body)["text"] as? [String: Any])?["content"] as? String)
+        #expect(dingContent.split(separator: "\n").last?.hasSuffix("/r/20261123-0001") == true)
 
         let feishu = try #require(received.first { $0.path == "/feishu" })
         let body = json(feishu.body)
         let timestamp = try #require(body["timestamp"] as? String)
         let key = SymmetricKey(data: Data("\(timestamp)\nFSsecret".utf8))
         #expect(body["sign"] as? String == Data(HMAC<SHA256>.authenticationCode(for: Data(), using: key)).base64EncodedString())
-        #expect(body["msg_type"] as? String == "text")
         #expect(Int(timestamp) == Int(t0.addingTimeInterval(540).timeIntervalSince1970))
+        // One report: an interactive card whose button opens the report's page.
+        #expect(body["msg_type"] as? String == "interactive")
+        let card = try #require(body["card"] as? [String: Any])
+        checkFeishuCard(card)
+        let button = (((card["elements"] as? [[String: Any]])?.last?["actions"] as? [[String: Any]])?.first)
+        #expect(button?["url"] as? String == "http://127.0.0.1:8080/r/20261123-0001")
+        #expect((button?["text"] as? [String: Any])?["content"] as? String == "打开 · 接单")
+    }
+
+    @Test("a Feishu card holds only the documented keys and tags, and what a resident wrote only as plain_text")
+    func feishuCardFields() throws {
+        let notification = Notification(
+            event: .notify, step: 0, responderID: "r-shang", responderPhone: nil, reportNumber: "20261123-0001", status: .open,
+            pointID: "p", pointName: "点位", pointKind: .statue, category: "water", categoryLabel: "漏水",
+            description: "<at id=all></at>[点我](http://evil.example) **粗体**", createdAt: t0,
+            window: NotificationWindow(kind: .promise, deadline: t0.addingTimeInterval(600), seconds: 600), link: "https://x/api/v1/reports/20261123-0001")
+        var paged = notification
+        paged.page = "https://x/r/20261123-0001"
+        let request = try #require(try Channels.request(for: .feishu(url: "https://open.feishu.cn/hook", secret: nil), paged, idempotencyKey: "k", now: t0))
+        let body = json(request.body)
+        let card = try #require(body["card"] as? [String: Any])
+        checkFeishuCard(card)
+        let texts = (card["elements"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? [String: Any] }
+        #expect(texts.first?["content"] as? String == "<at id=all></at>[点我](http://evil.example) **粗体**")
+        // Folded or without a page: text, as before.
+        let folded = try #require(
+            try Channels.request(for: .feishu(url: "https://x", secret: nil), paged, text: "t", mentions: [], idempotencyKey: "k", now: t0, single: false))
+        #expect(json(folded.body)["msg_type"] as? String == "text")
+        let noPage = try #require(try Channels.request(for: .feishu(url: "https://x", secret: nil), notification, idempotencyKey: "k", now: t0))
+        #expect(json(noPage.body)["msg_type"] as? String == "text")
     }
 
     @Test("the DingTalk signature: timestamp in ms and the url-encoded base64 HMAC of \"timestamp\\nsecret\"")
@@ -201,6 +261,7 @@ struct ChannelTests {
         #expect(messages.count == 20)
         let folded = messages.compactMap { (json($0.body)["text"] as? [String: Any])?["content"] as? String }.filter { $0.contains("待处理汇总") }
         #expect(folded.count == 1)
+        #expect(folded.first?.split(separator: "\n").last == "详情与接单：http://127.0.0.1:8080/r")
         // 24 reports' first steps: 19 alone, 5 in the folded message; every row is delivered.
         let undelivered = try await store.writer.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE step = 0 AND delivered_at IS NULL") ?? -1
