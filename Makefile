@@ -52,10 +52,11 @@ test: deps
 	python3 Tests/abuse/abuse_test.py
 	@$(MAKE) --no-print-directory api-fuzz
 
-# The resident form in headless Chromium at 375 px; runs whenever Chromium and selenium are here.
+# The resident form and the responders' phone pages in headless Chromium at 375 px; runs whenever Chromium and
+# selenium are here.
 browser-test:
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && python3 -c 'import selenium' 2>/dev/null; then \
-		python3 Tests/browser/form_test.py; \
+		python3 Tests/browser/form_test.py && python3 Tests/browser/phone_test.py; \
 	else \
 		echo "browser test skipped: needs chromium, chromium-driver and python3 selenium (make deps installs them)"; \
 	fi
