@@ -68,6 +68,13 @@ struct DemoCommand: AsyncParsableCommand {
                 let who = snapshot.roster.responders[id].map { "\($0.name), \($0.role.rawValue)" } ?? id
                 print("A token for \(who): whistle login --server \(first.baseURL) --token \(try await store.issueToken(responderID: id))")
             }
+            // The phone pages: a sign-in link for the first worker, to open in a phone's browser (or this one).
+            if let worker = tokenFor.first, let base = snapshot.roster.responders[worker].flatMap(snapshot.baseURL(for:)) {
+                let link = base + "/r/login/" + (try await store.issueLoginLink(responderID: worker, lifetime: 86400, at: Date()))
+                print("\nSign in as \(snapshot.roster.responders[worker]?.name ?? worker) on a phone (single use, 24 h; or `whistle responders login-link ID --db \(db)`):")
+                print("  \(link)")
+                print(TerminalRenderer.render(try QRMatrix.encode(link, level: .M)))
+            }
             print("Health: http://\(listen.host):\(listen.port)/healthz — stop with Ctrl-C.\n")
             // The server logs to stderr from here on; show the URLs first even when stdout is a pipe.
             fflush(nil)

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import ArgumentParser
+import Foundation
 import Hummingbird
 import Logging
 import WhistleDispatch
@@ -61,6 +62,12 @@ struct ServeCommand: AsyncParsableCommand {
         let store = try database.open()
         guard try await !store.communities().isEmpty else {
             throw CLIError("the database \(database.path()) has no community yet: run `whistle import FILE.yaml` first")
+        }
+        let https = try await store.communities().contains { $0.baseURL.hasPrefix("https://") }
+        if https && listen.trustedProxies.isEmpty {
+            // The TLS proxy's X-Forwarded-Proto is believed only from a trusted proxy: without one, phone cookies are
+            // set as over plain HTTP (not Secure, not __Host-).
+            FileHandle.standardErrorWrite("whistle: warning: base_url is https:// but no --trusted-proxy is given; phone sign-in cookies will not be Secure\n")
         }
         try await Server.run(store: store, listen: listen)
     }

@@ -262,6 +262,10 @@ struct DispatcherRuleTests {
         var old = draft()
         old.phone = "13800000009"
         _ = try await store.createReport(old, at: t0.addingTimeInterval(-400 * 86400))
+        // A phone signed out long ago: its session and link go with the day's housekeeping.
+        let link = try await store.issueLoginLink(responderID: "r-zhao", lifetime: 86400, at: t0.addingTimeInterval(-90 * 86400))
+        _ = try await store.redeemLoginLink(token: link, app: .wecom, at: t0.addingTimeInterval(-90 * 86400))
+        try await store.revokeSignIns(responderID: "r-zhao", at: t0.addingTimeInterval(-89 * 86400))
         try await store.writer.write { db in
             try db.execute(sql: "CREATE TEMP TRIGGER broken BEFORE UPDATE OF phone ON report BEGIN SELECT RAISE(ABORT, 'disk trouble'); END")
         }
@@ -275,6 +279,7 @@ struct DispatcherRuleTests {
         #expect(try await store.jobDone("purge") == t0.addingTimeInterval(61))
         let removed = try await store.events(reportID: 1).first { $0.kind == "personal_data_removed" }
         #expect(removed?.at == t0.addingTimeInterval(61))
+        #expect(try await store.sessions(responderID: "r-zhao").isEmpty)
     }
 
     @Test("a backlog never delays a new report: first steps go ahead of 5,000 overdue rows; repeats are bounded, then a digest")

@@ -221,6 +221,23 @@ def main():
         refused("rating without key", "POST", "/t/20261125-0001/rating", b"rating=5", {"Content-Type": "application/x-www-form-urlencoded"})
         refused("rating body of 1 MB", "POST", "/t/20261125-0001/rating", b"note=" + b"x" * 1024 * 1024, {"Content-Type": "application/x-www-form-urlencoded"},
                 may_close=True)
+        # The responders' phone pages, signed in as a grid worker: hostile forms are refused and write nothing.
+        link = subprocess.run([BINARY, "responders", "login-link", "r-zhao", "--db", db], check=True, capture_output=True, text=True).stdout.split()[0]
+        status, _, headers = server.request("POST", "/r/login/" + link.rsplit("/", 1)[-1])
+        check(status == 303 and "Set-Cookie" in headers, f"signing a phone in answered {status}")
+        cookie = {"Cookie": headers.get("Set-Cookie", "").split(";")[0]}
+        form = dict(cookie, **{"Content-Type": "application/x-www-form-urlencoded"})
+        number = accepted[0].split("/t/")[1].split("?")[0] if accepted else "20261125-0001"
+        refused("phone: forged csrf", "POST", f"/r/{number}/ack", b"csrf=00", form)
+        refused("phone: no csrf", "POST", f"/r/{number}/ack", b"", form)
+        refused("phone: invalid UTF-8 note", "POST", f"/r/{number}/resolve", b"csrf=00&note=%FF%FE", form)
+        refused("phone: 1 MB note", "POST", f"/r/{number}/resolve", b"note=" + b"x" * 1024 * 1024, form, may_close=True)
+        refused("phone: JSON body", "POST", f"/r/{number}/ack", b"{}", dict(cookie, **{"Content-Type": "application/json"}))
+        for payload in ["' OR 1=1 --", "<script>alert(1)</script>", "..%2F..%2Fetc%2Fpasswd", "x" * 300]:
+            refused(f"phone: {payload[:20]!r} as report number", "GET", "/r/" + payload.replace(" ", "%20"), headers=cookie)
+            refused(f"phone: {payload[:20]!r} as sign-in link", "GET", "/r/login/" + payload.replace(" ", "%20"))
+            refused(f"phone: {payload[:20]!r} posted as sign-in link", "POST", "/r/login/" + payload.replace(" ", "%20"))
+        check(server.request("GET", f"/t/{number}?k=x")[0] == 404, "a status page without its key answered otherwise")
         # A 64 KB header: refused (431/400) or the connection closed; never a 5xx.
         try:
             status = server.request("GET", "/healthz", headers={"X-Big": "x" * 65536})[0]
