@@ -8,6 +8,13 @@ import WhistleCore
 import WhistleServer
 import WhistleStore
 
+/// A report of a leak at the statue, filed at `at`; its number.
+private func leak(_ database: AppDatabase, at: Date) async throws -> String {
+    try await database.createReport(
+        ReportDraft(pointID: "statue-south-gate", category: "water", description: "下水道冒水", statusKeyHash: "h"), at: at
+    ).report.number
+}
+
 /// The actions posted from a phone: the API's rules and refusals, CSRF, and what the resident sees after each step.
 @Suite("Phone actions")
 struct PhoneActionsTests {
@@ -93,9 +100,7 @@ struct PhoneActionsTests {
     func csrf() async throws {
         let database = try apiDatabase()
         let clock = ManualClock()
-        let number = try await database.createReport(
-            ReportDraft(pointID: "statue-south-gate", category: "water", description: "下水道冒水", statusKeyHash: "h"), at: clock.now()
-        ).report.number
+        let number = try await leak(database, at: clock.now())
         try await testApp(database, clock: clock).test(.router) { client in
             let zhao = try await signIn("r-zhao", database, client, at: clock.now())
             let qian = try await signIn("r-qian", database, client, at: clock.now())
@@ -130,9 +135,7 @@ struct PhoneActionsTests {
     func outOfScope() async throws {
         let database = try apiDatabase()
         let clock = ManualClock()
-        let number = try await database.createReport(
-            ReportDraft(pointID: "statue-south-gate", category: "water", description: "下水道冒水", statusKeyHash: "h"), at: clock.now()
-        ).report.number
+        let number = try await leak(database, at: clock.now())
         try await testApp(database, clock: clock).test(.router) { client in
             let sun = try await signIn("r-sun", database, client, at: clock.now())
             let csrf = try #require(csrfToken(String(buffer: try await client.execute(uri: "/r", method: .get, headers: sun.headers).body)))
@@ -146,9 +149,7 @@ struct PhoneActionsTests {
     @Test("an ack from the phone counts in /metrics like the API's")
     func metrics() async throws {
         let database = try apiDatabase()
-        let number = try await database.createReport(
-            ReportDraft(pointID: "statue-south-gate", category: "water", description: "下水道冒水", statusKeyHash: "h"), at: Date()
-        ).report.number
+        let number = try await leak(database, at: Date())
         try await testApp(database, clock: SystemWallClock(), config: ServerConfig(port: 0)).test(.live) { client in
             let zhao = try await signIn("r-zhao", database, client, at: Date())
             let csrf = try #require(csrfToken(String(buffer: try await client.execute(uri: "/r/\(number)", method: .get, headers: zhao.headers).body)))

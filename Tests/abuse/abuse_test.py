@@ -23,20 +23,8 @@ import threading
 import time
 import zlib
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BINARY = os.environ.get("WHISTLE_BIN", os.path.join(ROOT, ".build", "debug", "whistle"))
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "browser"))
+from browserkit import BINARY, ROOT, check, failures, free_port  # noqa: E402  (the shared test helpers)
 
 
 class Server:

@@ -8,9 +8,7 @@ import subprocess
 import time
 import urllib.request
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.common.by import By
+# Selenium is imported where a browser is started: the abuse test shares the helpers above it without a browser.
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BINARY = os.environ.get("WHISTLE_BIN", os.path.join(ROOT, ".build", "debug", "whistle"))
@@ -50,6 +48,9 @@ def serve(db, port):
 
 def phone_browser():
     """Headless Chromium as a 375 px wide phone."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
     for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=zh-CN"]:
@@ -85,6 +86,8 @@ def house_style(driver, name, controls="label.tile, textarea, input[type=tel], i
     """Checks the page now shown against the house numbers; `name` labels each failure."""
     width = driver.execute_script("return window.innerWidth")
     check(width == 375, f"{name}: viewport is {width}px, not 375")
+    from selenium.webdriver.common.by import By
+
     body = driver.find_element(By.TAG_NAME, "body")
     size = float(style(driver, body, "fontSize").rstrip("px"))
     line = float(style(driver, body, "lineHeight").rstrip("px"))
@@ -127,9 +130,26 @@ def wait_for(driver, fragment, tries=50):
 
 def submit(driver, element, timeout=10):
     """Clicks a form's button and waits for the next page to replace this one."""
+    from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = driver.find_element(By.TAG_NAME, "html")
     element.click()
     WebDriverWait(driver, timeout).until(expected_conditions.staleness_of(old))
+
+
+def finish(label, success, driver=None, server=None, work=None):
+    """Stops the browser and the server, removes the temp folder, prints each failure (or `success`); the exit status."""
+    if driver:
+        driver.quit()
+    if server:
+        server.terminate()
+        server.wait(timeout=10)
+    if work:
+        shutil.rmtree(work, ignore_errors=True)
+    for failure in failures:
+        print(f"{label}: {failure}")
+    if not failures:
+        print(f"{label}: {success}")
+    return 1 if failures else 0

@@ -8,14 +8,13 @@ Exit status 0 when everything holds; otherwise one line per failure.
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 
 from selenium.webdriver.common.by import By
 
-from browserkit import FIXTURE, SHOTS, check, failures, free_port, house_style, phone_browser, serve, wait_for, whistle
+from browserkit import FIXTURE, SHOTS, check, finish, free_port, house_style, phone_browser, serve, wait_for, whistle
 
 
 def main():
@@ -50,17 +49,8 @@ def main():
         check("13800000009" not in page, "status page shows the phone number")
         driver.save_screenshot(os.path.join(SHOTS, "status-375.png"))
     finally:
-        if driver:
-            driver.quit()
-        server.terminate()
-        server.wait(timeout=10)
-        shutil.rmtree(work, ignore_errors=True)
-    for failure in failures:
-        print(f"browser test: {failure}")
-    if not failures:
-        print(f"browser test: form and status page pass at 375 px; screenshots in {SHOTS}")
-    return 1 if failures else 0
-
+        code = finish("browser test", f"form and status page pass at 375 px; screenshots in {SHOTS}", driver, server, work)
+    return code
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -9,7 +9,6 @@ Exit status 0 when everything holds; otherwise one line per failure.
 """
 import json
 import os
-import shutil
 import sys
 import tempfile
 import urllib.request
@@ -17,7 +16,7 @@ from urllib.parse import urlparse
 
 from selenium.webdriver.common.by import By
 
-from browserkit import FIXTURE, SHOTS, check, failures, free_port, house_style, phone_browser, serve, submit, wait_for, whistle
+from browserkit import FIXTURE, SHOTS, check, finish, free_port, house_style, phone_browser, serve, submit, wait_for, whistle
 
 CONTROLS = "label.tile, textarea, button, a.row, a.call, a.big, a.back"
 
@@ -118,17 +117,8 @@ def main():
         page = urllib.request.urlopen(base + status_url, timeout=5).read().decode()
         check("赵网格员" not in page and "13800000001" not in page, "the resident's page names the grid worker")
     finally:
-        if driver:
-            driver.quit()
-        server.terminate()
-        server.wait(timeout=10)
-        shutil.rmtree(work, ignore_errors=True)
-    for failure in failures:
-        print(f"phone browser test: {failure}")
-    if not failures:
-        print(f"phone browser test: sign-in, inbox, take, whistle, report in and resolve pass at 375 px; screenshots in {SHOTS}")
-    return 1 if failures else 0
-
+        code = finish("phone browser test", f"sign-in, inbox, take, whistle, report in and resolve pass at 375 px; screenshots in {SHOTS}", driver, server, work)
+    return code
 
 if __name__ == "__main__":
     sys.exit(main())
