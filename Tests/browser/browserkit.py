@@ -4,6 +4,7 @@ nothing from elsewhere, 12 KB, no sideways spill at 175 % text)."""
 import os
 import shutil
 import socket
+import sys
 import subprocess
 import time
 import urllib.request
@@ -133,10 +134,21 @@ def submit(driver, element, timeout=10):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.common.exceptions import WebDriverException
 
     old = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, timeout).until(expected_conditions.staleness_of(old))
+
+    def replaced(_):
+        # Mid-navigation Chromium may answer for the old node with an inspector error rather than "stale element":
+        # either way the old page is going.
+        try:
+            return expected_conditions.staleness_of(old)(driver)
+        except WebDriverException:
+            return True
+
+    WebDriverWait(driver, timeout).until(replaced)
+    WebDriverWait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def finish(label, success, driver=None, server=None, work=None):
@@ -148,6 +160,8 @@ def finish(label, success, driver=None, server=None, work=None):
         server.wait(timeout=10)
     if work:
         shutil.rmtree(work, ignore_errors=True)
+    if sys.exc_info()[1] is not None:
+        failures.append(f"stopped by {sys.exc_info()[1]!r}"[:300])
     for failure in failures:
         print(f"{label}: {failure}")
     if not failures:
