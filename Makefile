@@ -5,9 +5,10 @@ PORT ?= 8080
 
 # Debian packages: C libraries we link (qrencode, cairo/pango, vips), the CJK font plaques print with,
 # the independent tools tests check our output with (zbarimg, rsvg-convert, pdftoppm, qrencode),
-# headless Chromium for the browser test of the resident form, and wrk for `make bench`.
+# headless Chromium for the browser test of the resident form, wrk for `make bench`, and PostgreSQL for the
+# tests of the second backend (a throwaway cluster per run: scripts/pg-test-cluster.sh).
 PACKAGES := pkg-config libqrencode-dev qrencode libcairo2-dev libpango1.0-dev libpng-dev fonts-noto-cjk libvips-dev libzbar-dev \
-	zbar-tools librsvg2-bin poppler-utils sqlite3 chromium chromium-driver wrk curl
+	zbar-tools librsvg2-bin poppler-utils sqlite3 chromium chromium-driver wrk curl postgresql
 
 .PHONY: deps build demo test browser-test api-fuzz bench clean
 
@@ -44,9 +45,10 @@ demo: build
 
 # The timing tests (fault tests: steps within 2 s) run apart from the heavy end-to-end ones (a 300,000-report history,
 # kill -9 under load), which would otherwise share the two cores with them.
+# The Swift suites run beside a throwaway PostgreSQL cluster (WHISTLE_TEST_POSTGRES_URL), stopped when they end.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --skip DispatchCLITests
+	bash scripts/pg-test-cluster.sh run $(SWIFT) test --skip-build --skip DispatchCLITests
 	$(SWIFT) test --skip-build --filter DispatchCLITests
 	@$(MAKE) --no-print-directory browser-test
 	python3 Tests/abuse/abuse_test.py
