@@ -177,3 +177,13 @@ struct StreetRow: Codable, FetchableRecord, PersistableRecord, Equatable {
         case updatedAt = "updated_at"
     }
 }
+
+// The same records over the store's SQL interface (docs/plans/15-postgres.md §3.2); the GRDB conformances above go
+// once every operation speaks `SQLTransaction`.
+extension Grid: SQLRecord { package static var table: String { "grid" } }
+extension Responder: SQLRecord { package static var table: String { "responder" } }
+extension Point: SQLRecord { package static var table: String { "point" } }
+extension DutyShift: SQLRecord { package static var table: String { "duty" } }
+extension Report: SQLRecord { package static var table: String { "report" } }
+extension Event: SQLRecord { package static var table: String { "event" } }
+extension OutboxEntry: SQLRecord { package static var table: String { "outbox" } }

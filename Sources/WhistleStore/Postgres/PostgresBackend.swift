@@ -1,0 +1,91 @@
+import Foundation
+import Logging
+import NIOPosix
+import PostgresNIO
+
+/// The PostgreSQL side of the store (docs/plans/15-postgres.md §3.3): a pool of connections, and threads that run the
+/// store's synchronous transaction bodies on them, one connection per transaction for its whole length.
+package final class PostgresBackend: Sendable {
+    package let location: PostgresLocation
+    let client: PostgresClient
+    let threads: NIOThreadPool
+    let logger: Logger
+    private let running: Task<Void, Never>
+
+    /// How often a transaction is tried when the server aborts it for a serialization failure or a deadlock.
+    static let attempts = 3
+
+    private init(location: PostgresLocation, logger: Logger) {
+        self.location = location
+        self.logger = logger
+        client = PostgresClient(configuration: location.clientConfiguration, backgroundLogger: logger)
+        // One thread per connection: a transaction holds both while its body runs.
+        threads = NIOThreadPool(numberOfThreads: location.pool)
+        threads.start()
+        let client = client
+        running = Task { await client.run() }
+    }
+
+    /// Connects, checks the server (version, durability) and brings the schema up to date.
+    package static func open(_ location: PostgresLocation, logger: Logger = Logger(label: "whistle.store")) async throws -> PostgresBackend {
+        _ = try await PostgresServer.check(location, logger: logger)
+        let backend = PostgresBackend(location: location, logger: logger)
+        do {
+            try await backend.transaction(readOnly: false) { tx in try PostgresSchema.migrate(tx) }
+        } catch {
+            await backend.close()
+            throw error
+        }
+        return backend
+    }
+
+    /// Ends the pool's connections and threads.
+    package func close() async {
+        running.cancel()
+        _ = await running.value
+        try? await threads.shutdownGracefully()
+    }
+
+    /// Runs `body` in one transaction on one connection: read committed for writes (with the row locks the bodies
+    /// take), one repeatable-read snapshot for reads, as GRDB's `read` gives. Aborted for a serialization failure or a
+    /// deadlock, it runs again, at most `attempts` times; the bodies touch only the database, so that is safe.
+    package func transaction<T: Sendable>(readOnly: Bool, _ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
+        let begin = readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN"
+        let logger = logger
+        let threads = threads
+        var attempt = 1
+        while true {
+            do {
+                return try await client.withConnection { connection in
+                    try await threads.runIfActive {
+                        let tx = PGTransaction(connection, logger: logger)
+                        _ = try tx.execute(begin)
+                        do {
+                            let result = try body(tx)
+                            _ = try tx.execute("COMMIT")
+                            return result
+                        } catch {
+                            _ = try? tx.execute("ROLLBACK")
+                            throw error
+                        }
+                    }
+                }
+            } catch let error as PostgresError where attempt < Self.attempts && error.isRetryable {
+                attempt += 1
+                logger.debug("transaction retried", metadata: ["attempt": "\(attempt)"])
+            }
+        }
+    }
+
+    /// Runs one statement outside any transaction (CREATE DATABASE, VACUUM).
+    package func executeAlone(_ sql: String) async throws {
+        let logger = logger
+        do {
+            try await client.withConnection { connection in
+                _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+            }
+        } catch let error as PSQLError {
+            throw PostgresError(error, sql: sql)
+        }
+    }
+}
