@@ -7,8 +7,24 @@ import GRDB
 /// could roll back a report the resident already saw accepted.
 public struct AppDatabase: Sendable {
     package let writer: any DatabaseWriter
-    /// The database file; photos live beside it in `path + ".photos"`.
+    /// The database file (photos live beside it in `path + ".photos"`); for PostgreSQL, its address without a password.
     public let path: String
+    /// Set when the store is on PostgreSQL (issue #15). Operations are moving to the SQL interface one file at a time
+    /// (docs/plans/15-postgres.md §8); those not yet moved reach `writer`, which for PostgreSQL is an empty in-memory
+    /// SQLite and fails loudly ("no such table"), never silently.
+    package let postgres: PostgresBackend?
+
+    /// Opens a SQLite file (a path) or a PostgreSQL database (a `postgres://` URL).
+    public static func open(_ location: String) async throws -> AppDatabase {
+        guard PostgresLocation.isURL(location) else { return try open(path: location) }
+        let backend = try await PostgresBackend.open(try PostgresLocation.parse(location))
+        return AppDatabase(writer: try DatabaseQueue(), path: backend.location.redacted, postgres: backend)
+    }
+
+    /// Ends a PostgreSQL store's connections (a SQLite file needs nothing).
+    public func close() async {
+        await postgres?.close()
+    }
 
     public var photosDirectory: String { path + ".photos" }
 
@@ -46,9 +62,10 @@ public struct AppDatabase: Sendable {
     /// The community, points and roster, loaded once per change (see `CommunitySnapshot`).
     let snapshots: SnapshotCache
 
-    init(writer: any DatabaseWriter, path: String) {
+    init(writer: any DatabaseWriter, path: String, postgres: PostgresBackend? = nil) {
         self.writer = writer
         self.path = path
+        self.postgres = postgres
         let snapshots = SnapshotCache()
         self.snapshots = snapshots
         self.intake = ReportIntake { items in try await Self.insertReports(items, writer: writer, snapshots: snapshots) }
@@ -92,7 +109,7 @@ public struct AppDatabase: Sendable {
 
     /// True when the database answers a query; for `/readyz`.
     public func isReachable() async -> Bool {
-        (try? await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+        (try? await read { tx in try tx.value("SELECT 1", as: Int.self) }) == 1
     }
 }
 

@@ -1,9 +1,59 @@
 import Foundation
+import WhistleCore
+import WhistleStore
 
 /// Which database the tests run on, as `make test` sets it: `WHISTLE_TEST_POSTGRES_URL` names the throwaway cluster
 /// `scripts/pg-test-cluster.sh run` started (unset where PostgreSQL could not start).
 public enum TestBackend {
     public static var postgresURL: String? {
         ProcessInfo.processInfo.environment["WHISTLE_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
+
+/// The backends a test can run on here: SQLite always, PostgreSQL when `make test` started its cluster.
+public enum StoreBackend: String, Sendable, CaseIterable, CustomStringConvertible {
+    case sqlite, postgres
+
+    public var description: String { rawValue }
+
+    /// SQLite, and PostgreSQL where a cluster is running (`make test` starts one; CI fails if it cannot).
+    public static var available: [StoreBackend] { TestBackend.postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+
+    /// A new, empty, migrated store: a temp SQLite file, or a new database on the test cluster.
+    public func emptyStore() async throws -> AppDatabase {
+        switch self {
+        case .sqlite:
+            return try temporaryDatabase().0
+        case .postgres:
+            guard let url = TestBackend.postgresURL else { throw StoreError.unusable(path: "postgres", reason: "no test cluster") }
+            let admin = try await AppDatabase.open(url)
+            let name = "wt_" + UUID().uuidString.prefix(8).lowercased()
+            try await admin.postgres?.executeAlone("CREATE DATABASE \(name)")
+            await admin.close()
+            var location = try PostgresLocation.parse(url)
+            location.database = name
+            var text = "postgres://\(location.user)@\(location.host):\(location.port)/\(name)?sslmode=disable&pool=4"
+            if location.allowFsyncOff { text += "&allow_fsync_off=1" }
+            return try await AppDatabase.open(text)
+        }
+    }
+}
+
+/// A community's bare roster written straight through the SQL interface, on either backend: a policy, community 1 and
+/// responders (r-zhao, r-qian grid workers; d-city a department), for operations that need people but not the
+/// community file's import.
+public func minimalRoster(_ database: AppDatabase, at now: Date = Date()) async throws {
+    try await database.write { tx in
+        try tx.execute("INSERT INTO policy (id, json, created_at) VALUES (1, '{}', ?)", [now])
+        try tx.execute(
+            "INSERT INTO community (id, name, base_url, categories, policy_id, updated_at) VALUES (1, '晨宇社区', 'http://127.0.0.1:8080', '[]', 1, ?)",
+            [now])
+        for responder in [
+            Responder(id: "r-zhao", name: "赵网格员", phone: "13800000001", role: .gridWorker),
+            Responder(id: "r-qian", name: "钱网格员", phone: "13800000002", role: .gridWorker),
+            Responder(id: "d-city", name: "城管委", role: .department),
+        ] {
+            try tx.insert(responder)
+        }
     }
 }

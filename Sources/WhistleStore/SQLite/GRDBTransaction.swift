@@ -62,11 +62,13 @@ extension AppDatabase {
     /// A write transaction over the store's SQL interface (docs/plans/15-postgres.md §3): what every operation will
     /// be written against, on either backend.
     package func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
-        try await writer.write { db in try body(GRDBTransaction(db)) }
+        if let postgres { return try await postgres.transaction(readOnly: false, body) }
+        return try await writer.write { db in try body(GRDBTransaction(db)) }
     }
 
     /// A read-only transaction on one snapshot of the database.
     package func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
-        try await writer.read { db in try body(GRDBTransaction(db)) }
+        if let postgres { return try await postgres.transaction(readOnly: true, body) }
+        return try await writer.read { db in try body(GRDBTransaction(db)) }
     }
 }
