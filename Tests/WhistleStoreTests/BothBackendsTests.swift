@@ -81,4 +81,32 @@ struct BothBackendsTests {
         #expect(try await database.serverKey(named: "photo-link") != first)
         await database.close()
     }
+
+    @Test("a once-a-day job runs on one node at a time: the lease holds, a finished job waits a day, a dead holder's lease lapses",
+          arguments: StoreBackend.available)
+    func jobs(_ backend: StoreBackend) async throws {
+        let database = try await backend.emptyStore()
+        let daily: @Sendable (Date?) -> Bool = { last in last.map { self.start.timeIntervalSince($0) >= 86400 } ?? true }
+        // Three nodes ask at once: exactly one gets it.
+        let taken = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for node in ["a", "b", "c"] { group.addTask { try await database.beginJob("purge", holder: node, at: self.start, lease: 300, isDue: daily) } }
+            var count = 0
+            for try await got in group where got { count += 1 }
+            return count
+        }
+        #expect(taken == 1)
+        // The holder died: after its lease another node takes the job, finishes it, and nobody runs it again today.
+        let later = start.addingTimeInterval(301)
+        #expect(try await database.beginJob("purge", holder: "d", at: later, lease: 300, isDue: daily))
+        try await database.finishJob("purge", holder: "d", at: later)
+        #expect(try await database.jobDone("purge") == later)
+        #expect(try await !database.beginJob("purge", holder: "e", at: later.addingTimeInterval(60), lease: 300) { last in
+            last.map { later.addingTimeInterval(60).timeIntervalSince($0) >= 86400 } ?? true
+        })
+        // A holder that gives the job back lets the next one in at once.
+        #expect(try await database.beginJob("photos", holder: "a", at: start, lease: 300) { _ in true })
+        try await database.releaseJob("photos", holder: "a")
+        #expect(try await database.beginJob("photos", holder: "b", at: start, lease: 300) { _ in true })
+        await database.close()
+    }
 }
