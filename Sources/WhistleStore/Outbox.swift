@@ -118,74 +118,82 @@ extension AppDatabase {
 
     /// When the next pending row falls due, if any (claimed rows count at their lease's end).
     public func nextDue() async throws -> Date? {
-        try await writer.read { db in
-            try DeliveryPriority.all.compactMap { priority in
-                try Date.fetchOne(db, sql: "SELECT MIN(next_try_at) FROM outbox INDEXED BY outbox_due WHERE \(pending) AND priority = ?", arguments: [priority])
+        try await read { tx in
+            let index = tx.dialect == .sqlite ? " INDEXED BY outbox_due" : ""
+            return try DeliveryPriority.all.compactMap { priority in
+                try tx.value("SELECT MIN(next_try_at) FROM outbox\(index) WHERE \(pending) AND priority = ?", [priority], as: Date.self)
             }.min()
         }
     }
 
     /// How many pending rows are due at `now` (for benchmarks and metrics).
     public func dueCount(at now: Date) async throws -> Int {
-        try await writer.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox INDEXED BY outbox_due WHERE \(pending) AND next_try_at <= ?", arguments: [now]) ?? 0
+        try await read { tx in
+            let index = tx.dialect == .sqlite ? " INDEXED BY outbox_due" : ""
+            return try tx.value("SELECT COUNT(*) FROM outbox\(index) WHERE \(pending) AND next_try_at <= ?", [now], as: Int.self) ?? 0
         }
     }
 
     /// Reports in all, and those open (for benchmarks).
     public func reportCounts() async throws -> (total: Int, open: Int) {
-        try await writer.read { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report") ?? 0,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report WHERE status = 'open'") ?? 0)
+        try await read { tx in
+            (try tx.value("SELECT COUNT(*) FROM report", as: Int.self) ?? 0,
+             try tx.value("SELECT COUNT(*) FROM report WHERE status = 'open'", as: Int.self) ?? 0)
         }
     }
 
     /// Records a delivery. Whoever sent it records it, lease or not: the message went out.
     public func markDelivered(outboxID: Int64, at now: Date, late: Bool = false) async throws {
-        try await writeRelaxed { db in
-            try db.execute(
-                sql: "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL, claimed_by = NULL WHERE id = ? AND delivered_at IS NULL",
-                arguments: [now, outboxID])
-            guard db.changesCount > 0, let entry = try OutboxEntry.fetchOne(db, key: outboxID), let reportID = entry.reportID else { return }
+        try await writeRelaxedSQL { tx in
+            let marked = try tx.execute(
+                "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL, claimed_by = NULL WHERE id = ? AND delivered_at IS NULL",
+                [now, outboxID])
+            guard marked > 0, let entry = try tx.fetch(OutboxEntry.self, id: outboxID), let reportID = entry.reportID else { return }
             var detail = ["responder": entry.responderID, "channel": entry.channelKind, "step": String(entry.step), "event": entry.event.rawValue]
             if late { detail["late"] = "true" }
-            var event = Event(reportID: reportID, at: now, kind: .notified, actor: EventActor.system, detail: detail)
-            try event.insert(db)
+            try tx.insert(Event(reportID: reportID, at: now, kind: .notified, actor: EventActor.system, detail: detail))
         }
     }
 
     /// Records a failed attempt by `claimer`: retried at `retryAt`, or given up for good when nil. A claimer whose
     /// lease ran out (someone else holds the row now) records nothing.
     public func markFailed(outboxID: Int64, claimer: String, error: String, retryAt: Date?, at now: Date) async throws {
-        try await writeRelaxed { db in
-            guard let entry = try OutboxEntry.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ? AND claimed_by = ? AND \(pending)", arguments: [outboxID, claimer])
+        try await writeRelaxedSQL { tx in
+            let lock = tx.dialect == .postgres ? " FOR UPDATE" : ""
+            guard let entry = try tx.fetchOne(
+                OutboxEntry.self, "SELECT * FROM outbox WHERE id = ? AND claimed_by = ? AND \(pending)\(lock)", [outboxID, claimer])
             else { return }
             if let retryAt {
-                try db.execute(
-                    sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_try_at = ?, claimed_by = NULL WHERE id = ?",
-                    arguments: [error, retryAt, outboxID])
+                try tx.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_try_at = ?, claimed_by = NULL WHERE id = ?",
+                    [error, retryAt, outboxID])
             } else {
-                try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", arguments: [outboxID])
-                try Self.giveUp(entry, error: error, at: now, db)
+                try tx.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", [outboxID])
+                try Self.giveUp(entry, error: error, at: now, tx)
             }
         }
     }
 
-    static func giveUp(_ entry: OutboxEntry, error: String, at now: Date, _ db: Database) throws {
-        try db.execute(sql: "UPDATE outbox SET last_error = ?, failed_at = ?, claimed_by = NULL WHERE id = ?", arguments: [error, now, entry.id])
+    /// Gives a row up for good and says so on the report's timeline.
+    static func giveUp(_ entry: OutboxEntry, error: String, at now: Date, _ tx: any SQLTransaction) throws {
+        try tx.execute("UPDATE outbox SET last_error = ?, failed_at = ?, claimed_by = NULL WHERE id = ?", [error, now, entry.id])
         guard let reportID = entry.reportID else { return }
-        var event = Event(
-            reportID: reportID, at: now, kind: .deliveryFailed, actor: EventActor.system,
-            detail: ["responder": entry.responderID, "channel": entry.channelKind, "step": String(entry.step), "error": error])
-        try event.insert(db)
+        try tx.insert(
+            Event(
+                reportID: reportID, at: now, kind: .deliveryFailed, actor: EventActor.system,
+                detail: ["responder": entry.responderID, "channel": entry.channelKind, "step": String(entry.step), "error": error]))
+    }
+
+    static func giveUp(_ entry: OutboxEntry, error: String, at now: Date, _ db: Database) throws {
+        try giveUp(entry, error: error, at: now, GRDBTransaction(db))
     }
 
     /// Hands a claimed row back for a later try without counting an attempt (a robot at its rate limit).
     public func postpone(outboxID: Int64, claimer: String, until date: Date, reason: String) async throws {
-        try await writeRelaxed { db in
-            try db.execute(
-                sql: "UPDATE outbox SET next_try_at = ?, last_error = ?, claimed_by = NULL WHERE id = ? AND claimed_by = ? AND \(pending)",
-                arguments: [date, reason, outboxID, claimer])
+        try await writeRelaxedSQL { tx in
+            try tx.execute(
+                "UPDATE outbox SET next_try_at = ?, last_error = ?, claimed_by = NULL WHERE id = ? AND claimed_by = ? AND \(pending)",
+                [date, reason, outboxID, claimer])
         }
     }
 

@@ -109,4 +109,46 @@ struct BothBackendsTests {
         #expect(try await database.beginJob("photos", holder: "b", at: start, lease: 300) { _ in true })
         await database.close()
     }
+
+    @Test("outbox bookkeeping: what is due, a delivery recorded once, a stale claimer ignored, a row given up",
+          arguments: StoreBackend.available)
+    func outbox(_ backend: StoreBackend) async throws {
+        let database = try await backend.emptyStore()
+        try await minimalRoster(database, at: start)
+        let ids = try await database.write { tx -> [Int64] in
+            let reportID = try #require(
+                try tx.insert(Report(number: "20261123-0001", pointID: "statue-south-gate", category: "water", description: "漏水", createdAt: self.start, statusKeyHash: "h")))
+            return try (0..<3).map { step in
+                var entry = OutboxEntry(
+                    reportID: reportID, responderID: "r-zhao", channel: 0, channelKind: "log", channelRef: "log", event: .notify, step: step,
+                    dueAt: self.start.addingTimeInterval(Double(step) * 60), idemKey: "20261123-0001/notify/\(step)")
+                entry.claimedBy = "node-a"
+                return try #require(try tx.insert(entry))
+            }
+        }
+        #expect(try await database.nextDue() == start)
+        #expect(try await database.dueCount(at: start.addingTimeInterval(60)) == 2)
+        // Delivered twice (a retry racing the first answer): recorded once.
+        try await database.markDelivered(outboxID: ids[0], at: start)
+        try await database.markDelivered(outboxID: ids[0], at: start.addingTimeInterval(1))
+        // Another node's failure report for a row it no longer holds changes nothing; the holder's does.
+        try await database.markFailed(outboxID: ids[1], claimer: "node-b", error: "timeout", retryAt: start.addingTimeInterval(600), at: start)
+        #expect(try await database.nextDue() == start.addingTimeInterval(60))
+        try await database.markFailed(outboxID: ids[1], claimer: "node-a", error: "HTTP 503", retryAt: start.addingTimeInterval(600), at: start)
+        try await database.markFailed(outboxID: ids[2], claimer: "node-a", error: "HTTP 404", retryAt: nil, at: start)
+        #expect(try await database.nextDue() == start.addingTimeInterval(600))
+        try await database.postpone(outboxID: ids[1], claimer: "node-a", until: start.addingTimeInterval(900), reason: "robot at its limit")
+        #expect(try await database.nextDue() == start.addingTimeInterval(600), "postponed only by its holder")
+        let (kinds, rows) = try await database.read { tx in
+            (
+                try tx.fetchAll(Event.self, "SELECT * FROM event ORDER BY id").map(\.kind),
+                try tx.fetchAll(OutboxEntry.self, "SELECT * FROM outbox ORDER BY id")
+            )
+        }
+        #expect(kinds == [.notified, .deliveryFailed])
+        #expect(rows.map(\.attempts) == [1, 1, 1])
+        #expect(rows[0].deliveredAt == start && rows[2].failedAt == start && rows[1].lastError == "HTTP 503")
+        #expect(try await database.reportCounts() == (1, 1))
+        await database.close()
+    }
 }

@@ -39,15 +39,17 @@ public enum StoreBackend: String, Sendable, CaseIterable, CustomStringConvertibl
     }
 }
 
-/// A community's bare roster written straight through the SQL interface, on either backend: a policy, community 1 and
-/// responders (r-zhao, r-qian grid workers; d-city a department), for operations that need people but not the
-/// community file's import.
+/// A community's bare roster written straight through the SQL interface, on either backend: a policy, community 1,
+/// grid g1 with the point statue-south-gate, and responders (r-zhao, r-qian grid workers; d-city a department), for
+/// operations that need people but not the community file's import.
 public func minimalRoster(_ database: AppDatabase, at now: Date = Date()) async throws {
     try await database.write { tx in
         try tx.execute("INSERT INTO policy (id, json, created_at) VALUES (1, '{}', ?)", [now])
         try tx.execute(
             "INSERT INTO community (id, name, base_url, categories, policy_id, updated_at) VALUES (1, '晨宇社区', 'http://127.0.0.1:8080', '[]', 1, ?)",
             [now])
+        try tx.insert(Grid(id: "g1", name: "第一网格", leaderID: nil, communityID: 1))
+        try tx.insert(Point(id: "statue-south-gate", kind: .statue, name: "红哨塑像（南门）", gridID: "g1", code: "STATUE01"))
         for responder in [
             Responder(id: "r-zhao", name: "赵网格员", phone: "13800000001", role: .gridWorker),
             Responder(id: "r-qian", name: "钱网格员", phone: "13800000002", role: .gridWorker),

@@ -49,7 +49,10 @@ package final class PostgresBackend: Sendable {
     /// Runs `body` in one transaction on one connection: read committed for writes (with the row locks the bodies
     /// take), one repeatable-read snapshot for reads, as GRDB's `read` gives. Aborted for a serialization failure or a
     /// deadlock, it runs again, at most `attempts` times; the bodies touch only the database, so that is safe.
-    package func transaction<T: Sendable>(readOnly: Bool, _ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
+    /// `relaxed`: the commit does not wait for the WAL flush (the dispatcher's bookkeeping, as on SQLite).
+    package func transaction<T: Sendable>(
+        readOnly: Bool, relaxed: Bool = false, _ body: @escaping @Sendable (any SQLTransaction) throws -> T
+    ) async throws -> T {
         let begin = readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN"
         let logger = logger
         let threads = threads
@@ -60,6 +63,7 @@ package final class PostgresBackend: Sendable {
                     try await threads.runIfActive {
                         let tx = PGTransaction(connection, logger: logger)
                         _ = try tx.execute(begin)
+                        if relaxed { _ = try tx.execute("SET LOCAL synchronous_commit = off") }
                         do {
                             let result = try body(tx)
                             _ = try tx.execute("COMMIT")

@@ -61,6 +61,7 @@ final class GRDBTransaction: SQLTransaction {
 extension AppDatabase {
     /// A write transaction over the store's SQL interface (docs/plans/15-postgres.md §3): what every operation will
     /// be written against, on either backend.
+    @discardableResult
     package func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
         if let postgres { return try await postgres.transaction(readOnly: false, body) }
         return try await writer.write { db in try body(GRDBTransaction(db)) }
@@ -70,5 +71,13 @@ extension AppDatabase {
     package func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
         if let postgres { return try await postgres.transaction(readOnly: true, body) }
         return try await writer.read { db in try body(GRDBTransaction(db)) }
+    }
+
+    /// A write whose commit does not wait for the disk (see `writeRelaxed`): the dispatcher's bookkeeping. On
+    /// PostgreSQL, `synchronous_commit = off` for this transaction only.
+    @discardableResult
+    func writeRelaxedSQL<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
+        if let postgres { return try await postgres.transaction(readOnly: false, relaxed: true, body) }
+        return try await writeRelaxed { db in try body(GRDBTransaction(db)) }
     }
 }
