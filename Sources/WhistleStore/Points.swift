@@ -53,28 +53,33 @@ extension AppDatabase {
     }
 
     public func isEmpty() async throws -> Bool {
-        try await writer.read { db in try CommunityRow.fetchCount(db) == 0 }
+        try await read { tx in try tx.value("SELECT COUNT(*) FROM community", as: Int.self) == 0 }
     }
 
     public func points(includeInactive: Bool = false, community: Int64? = nil) async throws -> [Point] {
-        try await writer.read { db in
-            var request = Point.order(Column("community_id"), Column("grid_id"), Column("kind"), Column("id"))
-            if !includeInactive { request = request.filter(Point.Columns.active) }
-            if let community { request = request.filter(Column("community_id") == community) }
-            return try request.fetchAll(db)
+        try await read { tx in
+            var conditions: [String] = []
+            var arguments: SQLArguments = []
+            if !includeInactive { conditions.append("active") }
+            if let community {
+                conditions.append("community_id = ?")
+                arguments = [community]
+            }
+            let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+            return try tx.fetchAll(Point.self, "SELECT * FROM point\(filter) ORDER BY community_id, grid_id, kind, id", arguments)
         }
     }
 
     public func point(id: String) async throws -> Point? {
-        try await writer.read { db in try Point.fetchOne(db, key: id) }
+        try await read { tx in try tx.fetch(Point.self, id: id) }
     }
 
     public func grids() async throws -> [Grid] {
-        try await writer.read { db in try Grid.order(Column("id")).fetchAll(db) }
+        try await read { tx in try tx.fetchAll(Grid.self, "SELECT * FROM grid ORDER BY id") }
     }
 
     public func responders() async throws -> [Responder] {
-        try await writer.read { db in try Responder.order(Column("id")).fetchAll(db) }
+        try await read { tx in try tx.fetchAll(Responder.self, "SELECT * FROM responder ORDER BY id") }
     }
 
     /// What `code` (as printed or typed) refers to.
@@ -99,26 +104,25 @@ extension AppDatabase {
 
     /// Counts a view of a point's page for plaque health (per local day; nothing about the visitor).
     public func countScan(pointID: String, at now: Date = Date()) async throws {
-        try await writer.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO scan_count (point_id, day, count) VALUES (?, ?, 1)
-                    ON CONFLICT (point_id, day) DO UPDATE SET count = count + 1
-                    """, arguments: [pointID, ShanghaiTime.dayStamp(now)])
-        }
+        try await addScans([ScanTally(key: .init(pointID: pointID, day: ShanghaiTime.dayStamp(now)), count: 1)], relaxed: false)
     }
 
     /// Adds views counted in memory, all in one transaction that does not wait for the disk (see `ScanCounter`).
     public func addScans(_ tallies: [ScanTally]) async throws {
-        try await writeRelaxed { db in
+        try await addScans(tallies, relaxed: true)
+    }
+
+    private func addScans(_ tallies: [ScanTally], relaxed: Bool) async throws {
+        let body: @Sendable (any SQLTransaction) throws -> Void = { tx in
             for tally in tallies {
-                try db.execute(
-                    sql: """
-                        INSERT INTO scan_count (point_id, day, count) VALUES (?, ?, ?)
-                        ON CONFLICT (point_id, day) DO UPDATE SET count = count + excluded.count
-                        """, arguments: [tally.key.pointID, tally.key.day, tally.count])
+                try tx.execute(
+                    """
+                    INSERT INTO scan_count (point_id, day, count) VALUES (?, ?, ?)
+                    ON CONFLICT (point_id, day) DO UPDATE SET count = scan_count.count + excluded.count
+                    """, [tally.key.pointID, tally.key.day, tally.count])
             }
         }
+        if relaxed { try await writeRelaxedSQL(body) } else { try await write(body) }
     }
 }
 

@@ -151,4 +151,33 @@ struct BothBackendsTests {
         #expect(try await database.reportCounts() == (1, 1))
         await database.close()
     }
+
+    @Test("the catalogue's plain reads and a point's scan counts", arguments: StoreBackend.available)
+    func catalogue(_ backend: StoreBackend) async throws {
+        let database = try await backend.emptyStore()
+        #expect(try await database.isEmpty())
+        try await minimalRoster(database, at: start)
+        #expect(try await !database.isEmpty())
+        try await database.write { tx in
+            try tx.insert(Point(id: "station-a", kind: .station, name: "服务站", gridID: "g1", code: "STATIONA", active: false))
+        }
+        #expect(try await database.points().map(\.id) == ["statue-south-gate"])
+        #expect(try await database.points(includeInactive: true).map(\.id) == ["station-a", "statue-south-gate"])
+        #expect(try await database.points(community: 2).isEmpty)
+        #expect(try await database.point(id: "station-a")?.active == false)
+        #expect(try await database.grids().map(\.id) == ["g1"])
+        #expect(try await database.responders().map(\.id) == ["d-city", "r-qian", "r-zhao"])
+        try await database.countScan(pointID: "statue-south-gate", at: start)
+        try await database.addScans([
+            ScanTally(key: .init(pointID: "statue-south-gate", day: ShanghaiTime.dayStamp(start)), count: 4),
+            ScanTally(key: .init(pointID: "station-a", day: ShanghaiTime.dayStamp(start)), count: 2),
+        ])
+        let counts = try await database.read { tx in
+            try tx.fetchAll("SELECT point_id, count FROM scan_count ORDER BY point_id", []).map {
+                "\(try $0.get("point_id", as: String.self))=\(try $0.get("count", as: Int.self))"
+            }
+        }
+        #expect(counts == ["station-a=2", "statue-south-gate=5"])
+        await database.close()
+    }
 }
