@@ -44,36 +44,43 @@ public struct CommunitySnapshot: Sendable {
     /// Every community, by id.
     public var communityList: [CommunityInfo] { communities.values.sorted { $0.id < $1.id } }
 
-    static func load(version: Int64, _ db: Database) throws -> CommunitySnapshot {
-        let points = try Point.fetchAll(db)
-        let retired = try Row.fetchAll(db, sql: "SELECT code, point_id FROM retired_code").map { row -> (String, String) in
-            (row["code"], row["point_id"])
+    static func load(version: Int64, _ tx: any SQLTransaction) throws -> CommunitySnapshot {
+        let points = try tx.fetchAll(Point.self, "SELECT * FROM point")
+        let retired = try tx.fetchAll("SELECT code, point_id FROM retired_code", []).map { row -> (String, String) in
+            (try row.get("code"), try row.get("point_id"))
         }
         return CommunitySnapshot(
             version: version,
-            communities: Dictionary(try AppDatabase.communities(db).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }),
-            street: try StreetRow.fetchOne(db, key: 1).map { StreetInfo(name: $0.name, baseURL: $0.baseURL) },
+            communities: Dictionary(try AppDatabase.communities(tx).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }),
+            street: try tx.fetch(StreetRow.self, id: 1).map { StreetInfo(name: $0.name, baseURL: $0.baseURL) },
             pointsByID: Dictionary(points.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }),
             pointsByCode: Dictionary(points.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first }),
             retired: Dictionary(retired, uniquingKeysWith: { first, _ in first }),
-            roster: try AppDatabase.roster(db))
+            roster: try AppDatabase.roster(tx))
     }
 }
 
 /// One per database value (shared by its copies): the newest catalogue this process loaded.
+///
+/// On PostgreSQL the version is bumped by any node's change (statement triggers, schema `p1`), so every node's cache
+/// notices an import made on another at its next read.
 final class SnapshotCache: Sendable {
     private let current = Mutex<CommunitySnapshot?>(nil)
 
-    /// The catalogue as `db` sees it: the cached one when its version is current, else loaded and kept.
-    func snapshot(_ db: Database) throws -> CommunitySnapshot {
-        let version = try Int64.fetchOne(db, cachedSQL: "SELECT version FROM catalogue_version") ?? 0
+    /// The catalogue as `tx` sees it: the cached one when its version is current, else loaded and kept.
+    func snapshot(_ tx: any SQLTransaction) throws -> CommunitySnapshot {
+        let version = try tx.value("SELECT version FROM catalogue_version", as: Int64.self) ?? 0
         if let cached = current.withLock({ $0 }), cached.version == version { return cached }
-        let fresh = try CommunitySnapshot.load(version: version, db)
+        let fresh = try CommunitySnapshot.load(version: version, tx)
         current.withLock { kept in
             // Another reader may have loaded a newer one meanwhile; keep the newest.
             if kept.map({ $0.version < version }) ?? true { kept = fresh }
         }
         return fresh
+    }
+
+    func snapshot(_ db: Database) throws -> CommunitySnapshot {
+        try snapshot(GRDBTransaction(db))
     }
 }
 
@@ -87,6 +94,6 @@ extension Int64 {
 extension AppDatabase {
     /// The current catalogue (one integer read when nothing changed).
     public func snapshot() async throws -> CommunitySnapshot {
-        try await writer.read { db in try snapshots.snapshot(db) }
+        try await read { tx in try snapshots.snapshot(tx) }
     }
 }

@@ -41,15 +41,19 @@ extension AppDatabase {
         try await snapshot().communities[id]
     }
 
-    static func communities(_ db: Database) throws -> [CommunityInfo] {
-        let street = try StreetRow.fetchOne(db, key: 1)
-        return try CommunityRow.order(Column("id")).fetchAll(db).map { row in
-            let json = try String.fetchOne(db, sql: "SELECT json FROM policy WHERE id = ?", arguments: [row.policyID]) ?? "{}"
+    static func communities(_ tx: any SQLTransaction) throws -> [CommunityInfo] {
+        let street = try tx.fetch(StreetRow.self, id: 1)
+        return try tx.fetchAll(CommunityRow.self, "SELECT * FROM community ORDER BY id").map { row in
+            let json = try tx.value("SELECT json FROM policy WHERE id = ?", [row.policyID], as: String.self) ?? "{}"
             let policy = try JSONDecoder().decode(EscalationPolicy.self, from: Data(json.utf8))
             return CommunityInfo(
                 id: row.id, name: row.name, baseURL: row.baseURL ?? street?.baseURL ?? "", categories: row.categories,
                 policyID: row.policyID, policy: policy)
         }
+    }
+
+    static func communities(_ db: Database) throws -> [CommunityInfo] {
+        try communities(GRDBTransaction(db))
     }
 
     public func isEmpty() async throws -> Bool {

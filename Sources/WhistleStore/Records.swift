@@ -187,3 +187,5 @@ extension DutyShift: SQLRecord { package static var table: String { "duty" } }
 extension Report: SQLRecord { package static var table: String { "report" } }
 extension Event: SQLRecord { package static var table: String { "event" } }
 extension OutboxEntry: SQLRecord { package static var table: String { "outbox" } }
+extension CommunityRow: SQLRecord { static var table: String { "community" } }
+extension StreetRow: SQLRecord { static var table: String { "street" } }

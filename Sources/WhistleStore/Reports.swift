@@ -205,10 +205,16 @@ extension AppDatabase {
         return (entries, recipients.dutyGap)
     }
 
+    static func roster(_ tx: any SQLTransaction) throws -> Roster {
+        // The duty table in the file's order (SQLite's rowid; PostgreSQL's identity id).
+        let order = tx.dialect == .sqlite ? "rowid" : "id"
+        return Roster(
+            grids: try tx.fetchAll(Grid.self, "SELECT * FROM grid"), responders: try tx.fetchAll(Responder.self, "SELECT * FROM responder"),
+            duty: try tx.fetchAll(DutyShift.self, "SELECT * FROM duty ORDER BY \(order)"))
+    }
+
     static func roster(_ db: Database) throws -> Roster {
-        Roster(
-            grids: try Grid.fetchAll(db), responders: try Responder.fetchAll(db),
-            duty: try DutyShift.fetchAll(db, sql: "SELECT * FROM duty ORDER BY rowid"))
+        try roster(GRDBTransaction(db))
     }
 
     public func report(number: String) async throws -> Report? {

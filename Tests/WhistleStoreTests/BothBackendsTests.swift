@@ -159,7 +159,7 @@ struct BothBackendsTests {
         try await minimalRoster(database, at: start)
         #expect(try await !database.isEmpty())
         try await database.write { tx in
-            try tx.insert(Point(id: "station-a", kind: .station, name: "服务站", gridID: "g1", code: "STATIONA", active: false))
+            try tx.insert(Point(id: "station-a", kind: .station, name: "服务站", gridID: "g1", code: PointCode.generate(), active: false))
         }
         #expect(try await database.points().map(\.id) == ["statue-south-gate"])
         #expect(try await database.points(includeInactive: true).map(\.id) == ["station-a", "statue-south-gate"])
@@ -178,6 +178,30 @@ struct BothBackendsTests {
             }
         }
         #expect(counts == ["station-a=2", "statue-south-gate=5"])
+        await database.close()
+    }
+
+    @Test("the cached catalogue: loaded once, reloaded when any node changes it", arguments: StoreBackend.available)
+    func snapshot(_ backend: StoreBackend) async throws {
+        let (database, address) = try await backend.emptyStoreAndAddress()
+        try await minimalRoster(database, at: start)
+        let first = try await database.snapshot()
+        #expect(first.communities[1]?.name == "晨宇社区" && first.communities[1]?.baseURL == "http://127.0.0.1:8080")
+        #expect(first.street == nil)
+        #expect(first.roster.responders["r-zhao"]?.role == .gridWorker && first.roster.grids["g1"] != nil)
+        let statue = try #require(first.point(id: "statue-south-gate"))
+        #expect(first.lookup(code: statue.code) == .active(statue))
+        #expect(try await database.snapshot().version == first.version, "nothing changed: the cached one")
+        // A second node (another store value on the same database) adds a point: the first node sees it at once.
+        let other = try await AppDatabase.open(address)
+        let code = PointCode.generate()
+        try await other.write { tx in
+            try tx.insert(Point(id: "station-b", kind: .station, name: "北门门卫室", gridID: "g1", code: code))
+        }
+        let second = try await database.snapshot()
+        #expect(second.version > first.version)
+        #expect(second.lookup(code: code) == .active(try #require(second.point(id: "station-b"))))
+        await other.close()
         await database.close()
     }
 }

@@ -21,20 +21,25 @@ public enum StoreBackend: String, Sendable, CaseIterable, CustomStringConvertibl
 
     /// A new, empty, migrated store: a temp SQLite file, or a new database on the test cluster.
     public func emptyStore() async throws -> AppDatabase {
+        try await emptyStoreAndAddress().store
+    }
+
+    /// The same, with the address another node would open it by (the file's path, or the database's URL).
+    public func emptyStoreAndAddress() async throws -> (store: AppDatabase, address: String) {
         switch self {
         case .sqlite:
-            return try temporaryDatabase().0
+            let (store, path) = try temporaryDatabase()
+            return (store, path)
         case .postgres:
             guard let url = TestBackend.postgresURL else { throw StoreError.unusable(path: "postgres", reason: "no test cluster") }
             let admin = try await AppDatabase.open(url)
             let name = "wt_" + UUID().uuidString.prefix(8).lowercased()
             try await admin.postgres?.executeAlone("CREATE DATABASE \(name)")
             await admin.close()
-            var location = try PostgresLocation.parse(url)
-            location.database = name
+            let location = try PostgresLocation.parse(url)
             var text = "postgres://\(location.user)@\(location.host):\(location.port)/\(name)?sslmode=disable&pool=4"
             if location.allowFsyncOff { text += "&allow_fsync_off=1" }
-            return try await AppDatabase.open(text)
+            return (try await AppDatabase.open(text), text)
         }
     }
 }
@@ -43,13 +48,14 @@ public enum StoreBackend: String, Sendable, CaseIterable, CustomStringConvertibl
 /// grid g1 with the point statue-south-gate, and responders (r-zhao, r-qian grid workers; d-city a department), for
 /// operations that need people but not the community file's import.
 public func minimalRoster(_ database: AppDatabase, at now: Date = Date()) async throws {
+    let policy = String(decoding: try JSONEncoder().encode(EscalationPolicy.standard), as: UTF8.self)
     try await database.write { tx in
-        try tx.execute("INSERT INTO policy (id, json, created_at) VALUES (1, '{}', ?)", [now])
+        try tx.execute("INSERT INTO policy (id, json, created_at) VALUES (1, ?, ?)", [policy, now])
         try tx.execute(
             "INSERT INTO community (id, name, base_url, categories, policy_id, updated_at) VALUES (1, '晨宇社区', 'http://127.0.0.1:8080', '[]', 1, ?)",
             [now])
         try tx.insert(Grid(id: "g1", name: "第一网格", leaderID: nil, communityID: 1))
-        try tx.insert(Point(id: "statue-south-gate", kind: .statue, name: "红哨塑像（南门）", gridID: "g1", code: "STATUE01"))
+        try tx.insert(Point(id: "statue-south-gate", kind: .statue, name: "红哨塑像（南门）", gridID: "g1", code: PointCode.generate()))
         for responder in [
             Responder(id: "r-zhao", name: "赵网格员", phone: "13800000001", role: .gridWorker),
             Responder(id: "r-qian", name: "钱网格员", phone: "13800000002", role: .gridWorker),

@@ -12,12 +12,13 @@ final class GRDBTransaction: SQLTransaction {
     }
 
     func execute(_ sql: String, _ arguments: SQLArguments) throws -> Int {
-        try db.execute(sql: sql, arguments: Self.arguments(arguments))
+        // Prepared once per connection and kept, as GRDB's `cachedStatement` does: the store's statements are few.
+        try db.cachedStatement(sql: sql).execute(arguments: Self.arguments(arguments))
         return db.changesCount
     }
 
     func fetchAll(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow] {
-        try Row.fetchAll(db, sql: sql, arguments: Self.arguments(arguments)).map(Self.row)
+        try Row.fetchAll(db.cachedStatement(sql: sql), arguments: Self.arguments(arguments)).map(Self.row)
     }
 
     func savepoint<T>(_ body: () throws -> T) throws -> T {
