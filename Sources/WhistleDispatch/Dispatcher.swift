@@ -360,11 +360,15 @@ public final class Dispatcher: Service, Sendable {
                 let answer = try await withDeadline(timeout) { try await transport.send(request, timeout: timeout) }
                 outcome = Channels.outcome(for: channel, status: answer.status, headers: answer.headers, body: answer.body, now: time.now())
             } else {
-                // The log channel: the number, point and category, never the resident's phone.
+                // The log channel: the number, point, category and the page to take it on (the demo's only "phone"),
+                // never the resident's phone.
                 let note = message.notifications[0]
                 logger.notice(
                     "\(note.event.rawValue) step \(first.entry.step) → \(first.responder.id)",
-                    metadata: ["report": "\(note.reportNumber)", "point": "\(note.pointName)", "category": "\(note.categoryLabel)"])
+                    metadata: [
+                        "report": "\(note.reportNumber)", "point": "\(note.pointName)", "category": "\(note.categoryLabel)",
+                        "page": "\(note.pageOrLink)",
+                    ])
                 outcome = .delivered
             }
         } catch is CancellationError {
