@@ -69,7 +69,14 @@ final class SnapshotCache: Sendable {
 
     /// The catalogue as `tx` sees it: the cached one when its version is current, else loaded and kept.
     func snapshot(_ tx: any SQLTransaction) throws -> CommunitySnapshot {
-        let version = try tx.value("SELECT version FROM catalogue_version", as: Int64.self) ?? 0
+        // Every page view asks this: on SQLite it stays GRDB's prepared statement with no row conversion (measured:
+        // through the SQL interface GET /p lost ~10 %, BENCHMARKS.md).
+        let version: Int64
+        if let grdb = tx as? GRDBTransaction {
+            version = try Int64.fetchOne(grdb.db, cachedSQL: "SELECT version FROM catalogue_version") ?? 0
+        } else {
+            version = try tx.value("SELECT version FROM catalogue_version", as: Int64.self) ?? 0
+        }
         if let cached = current.withLock({ $0 }), cached.version == version { return cached }
         let fresh = try CommunitySnapshot.load(version: version, tx)
         current.withLock { kept in
