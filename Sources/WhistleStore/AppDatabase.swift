@@ -68,7 +68,13 @@ public struct AppDatabase: Sendable {
         self.postgres = postgres
         let snapshots = SnapshotCache()
         self.snapshots = snapshots
-        self.intake = ReportIntake { items in try await Self.insertReports(items, writer: writer, snapshots: snapshots) }
+        self.intake = ReportIntake { items in
+            let body: @Sendable (any SQLTransaction) throws -> [Result<CreatedReport, any Error>] = { tx in
+                try Self.insertReports(items, in: tx, snapshots: snapshots)
+            }
+            if let postgres { return try await postgres.transaction(readOnly: false, body) }
+            return try await writer.write { db in try body(GRDBTransaction(db)) }
+        }
     }
 
     /// The journal mode and synchronous level of the writer connection, as SQLite reports them.

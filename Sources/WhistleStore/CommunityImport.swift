@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import WhistleCore
 
 /// What an import changed, per kind of entry.
@@ -62,8 +61,11 @@ extension AppDatabase {
     /// community's are touched: another community's grids, duty, points and responders are left as they are. A point
     /// keeps its code across imports; a new point gets a fresh one.
     @discardableResult
-    public func importCommunity(_ community: Community, at now: Date = Date()) throws -> ImportSummary {
-        try writer.write { db in try Self.importCommunity(community, streetImport: false, at: now, db) }
+    public func importCommunity(_ community: Community, at now: Date = Date()) async throws -> ImportSummary {
+        try await write { tx in
+            try Self.lockCatalogue(tx)
+            return try Self.importCommunity(community, streetImport: false, at: now, tx)
+        }
     }
 
     /// Imports the street file and the community files it lists, all in one transaction: all or nothing.
@@ -71,37 +73,38 @@ extension AppDatabase {
     /// Departments and staff belong to the street file (`community_id` NULL). A department an upgraded database holds
     /// under community 1 is taken over by the street when the street file lists it.
     @discardableResult
-    public func importStreet(_ street: Street, communities: [Community], at now: Date = Date()) throws -> [ImportSummary] {
-        try writer.write { db in
+    public func importStreet(_ street: Street, communities: [Community], at now: Date = Date()) async throws -> [ImportSummary] {
+        try await write { tx in
+            try Self.lockCatalogue(tx)
             var summary = ImportSummary(title: "street \(street.name)")
             let row = StreetRow(name: street.name, baseURL: street.baseURL, updatedAt: now)
-            if let existing = try StreetRow.fetchOne(db, key: 1) {
+            if let existing = try tx.fetch(StreetRow.self, id: 1) {
                 if existing.name != row.name || existing.baseURL != row.baseURL {
-                    try row.update(db)
+                    try tx.update(row)
                     summary.street.updated.append(street.name)
                 } else {
                     summary.street.unchanged += 1
                 }
             } else {
-                try row.insert(db)
+                try tx.insert(row)
                 summary.street.created.append(street.name)
             }
             for responder in street.responders {
-                if let owner = try Int64.fetchOne(
-                    db, sql: "SELECT community_id FROM responder WHERE id = ? AND community_id IS NOT NULL", arguments: [responder.id])
+                if let owner = try tx.value(
+                    "SELECT community_id FROM responder WHERE id = ? AND community_id IS NOT NULL", [responder.id], as: Int64.self)
                 {
                     guard responder.role != .street else {
-                        throw Self.refusal("staff '\(responder.id)'", "id", "is used by \(try Self.owner(owner, db)); choose another id")
+                        throw Self.refusal("staff '\(responder.id)'", "id", "is used by \(try Self.owner(owner, tx)); choose another id")
                     }
                     // Defined by a community file before the street file existed (an upgraded database): the street
                     // takes the department over; the community file must stop listing it (its next import says so).
-                    try db.execute(sql: "UPDATE responder SET community_id = NULL WHERE id = ?", arguments: [responder.id])
+                    try tx.execute("UPDATE responder SET community_id = NULL WHERE id = ?", [responder.id])
                     summary.responders.moved.append(responder.id)
                 }
-                try Self.upsert(responder, id: responder.id, into: &summary.responders, db)
+                try Self.upsert(responder, id: responder.id, into: &summary.responders, tx)
             }
             summary.responders.deactivated = try Self.deactivate(
-                Responder.self, keeping: Set(street.responders.map(\.id)), where: "community_id IS NULL", arguments: [], db)
+                Responder.self, keeping: Set(street.responders.map(\.id)), where: "community_id IS NULL", arguments: [], tx)
 
             var summaries = [summary]
             var seen: [Int64: String] = [:]
@@ -112,61 +115,68 @@ extension AppDatabase {
                 if let other = seen.updateValue(community.name, forKey: community.id) {
                     throw Self.refusal("community \(community.name)", "id", "is \(community.id), which \(other) also uses")
                 }
-                summaries.append(try Self.importCommunity(community, streetImport: true, at: now, db))
+                summaries.append(try Self.importCommunity(community, streetImport: true, at: now, tx))
             }
             return summaries
         }
     }
 
-    static func importCommunity(_ community: Community, streetImport: Bool, at now: Date, _ db: Database) throws -> ImportSummary {
+    /// Imports queue behind one another on PostgreSQL, whichever node runs them: each reads what it compares under
+    /// read committed, so two at once could both create the same row. SQLite's single writer already serializes them.
+    private static func lockCatalogue(_ tx: any SQLTransaction) throws {
+        if tx.dialect == .postgres { try tx.execute("SELECT version FROM catalogue_version WHERE id = 1 FOR UPDATE") }
+    }
+
+    static func importCommunity(_ community: Community, streetImport: Bool, at now: Date, _ tx: any SQLTransaction) throws -> ImportSummary {
         let id = community.id
         var summary = ImportSummary(title: streetImport ? "community \(id) \(community.name)" : nil)
         let where_ = "community \(community.name)"
         if !community.idGiven {
             // A file without an id is the only community. Once there are several (or a street file), a copied file
             // without an id must not silently overwrite community 1.
-            let others = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM community WHERE id <> 1") ?? 0
-            let streets = try StreetRow.fetchCount(db)
+            let others = try tx.value("SELECT COUNT(*) FROM community WHERE id <> 1", as: Int64.self) ?? 0
+            let streets = try tx.value("SELECT COUNT(*) FROM street", as: Int64.self) ?? 0
             if others > 0 || streets > 0 {
                 throw refusal(where_, "id", "is missing: this deployment has a street file or several communities; add `id: 1` to this file if it is community 1, or a new id for a new community")
             }
         }
-        let street = try StreetRow.fetchOne(db, key: 1)
+        let street = try tx.fetch(StreetRow.self, id: 1)
         if community.baseURL == nil && street?.baseURL == nil {
             throw refusal("community", "base_url", "is missing (and no street file gives one): the address printed into its QR codes")
         }
         // Ids of responders, grids and points are unique across the street: one file owns each.
         for responder in community.responders {
-            if let row = try Row.fetchOne(db, sql: "SELECT community_id FROM responder WHERE id = ?", arguments: [responder.id]) {
-                let ownerID: Int64? = row["community_id"]
+            if let row = try tx.fetchOne("SELECT community_id FROM responder WHERE id = ?", [responder.id]) {
+                let ownerID = try row.optional("community_id", as: Int64.self)
                 if ownerID == nil {
                     throw refusal("responder '\(responder.id)'", "id", "is defined in the street file; remove it here")
                 } else if ownerID != id {
-                    throw refusal("responder '\(responder.id)'", "id", "is used by \(try owner(ownerID!, db)); prefix it, e.g. c\(id)-\(responder.id)")
+                    throw refusal("responder '\(responder.id)'", "id", "is used by \(try owner(ownerID!, tx)); prefix it, e.g. c\(id)-\(responder.id)")
                 }
             }
         }
         for (kind, table, ids) in [("grid", "grid", community.grids.map(\.id)), ("point", "point", community.points.map(\.id))] {
             for entryID in ids {
-                if let ownerID = try Int64.fetchOne(db, sql: "SELECT community_id FROM \(table) WHERE id = ?", arguments: [entryID]), ownerID != id {
-                    throw refusal("\(kind) '\(entryID)'", "id", "is used by \(try owner(ownerID, db)); prefix it, e.g. c\(id)-\(entryID)")
+                if let ownerID = try tx.value("SELECT community_id FROM \(table) WHERE id = ?", [entryID], as: Int64.self), ownerID != id {
+                    throw refusal("\(kind) '\(entryID)'", "id", "is used by \(try owner(ownerID, tx)); prefix it, e.g. c\(id)-\(entryID)")
                 }
             }
         }
         // A policy may name the street's departments and staff, and nobody else outside this file.
         let own = Set(community.responders.map(\.id))
         for target in community.sharedTargets where !own.contains(target) {
-            let shared = try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM responder WHERE id = ? AND active AND community_id IS NULL)", arguments: [target]) ?? false
+            let shared = try tx.value(
+                "SELECT EXISTS (SELECT 1 FROM responder WHERE id = ? AND active AND community_id IS NULL)", [target], as: Bool.self) ?? false
             if !shared {
                 throw refusal("policy", "notify", "names '\(target)', neither a role (on_duty, backup, grid_leader, secretary, street) nor a responder of this file or the street file")
             }
         }
 
-        let policyID = try policyID(for: community.policy, at: now, db)
+        let policyID = try policyID(for: community.policy, at: now, tx)
         let row = CommunityRow(
             id: id, name: community.name, baseURL: community.baseURL, categories: community.categories, policyID: policyID, updatedAt: now)
-        if let existing = try CommunityRow.fetchOne(db, key: id) {
+        let existing = try tx.fetch(CommunityRow.self, id: id)
+        if let existing {
             if existing.name != community.name || existing.baseURL != community.baseURL {
                 summary.community.updated.append(community.name)
             } else {
@@ -179,25 +189,31 @@ extension AppDatabase {
             summary.categories.created.append(contentsOf: community.categories.map(\.id))
             summary.policy.created.append("escalation")
         }
-        if summary.community.changed || summary.categories.changed || summary.policy.changed { try row.save(db) }
+        if existing == nil {
+            try tx.insert(row)
+        } else if summary.community.changed || summary.categories.changed || summary.policy.changed {
+            try tx.update(row)
+        }
 
         // Responders before grids: a grid names its leader.
         for responder in community.responders {
-            try upsert(responder, id: responder.id, into: &summary.responders, db)
+            try upsert(responder, id: responder.id, into: &summary.responders, tx)
         }
         summary.responders.deactivated = try deactivate(
-            Responder.self, keeping: own, where: "community_id = ?", arguments: [id], db)
+            Responder.self, keeping: own, where: "community_id = ?", arguments: [id], tx)
 
         for grid in community.grids {
-            try upsert(grid, id: grid.id, into: &summary.grids, db)
+            try upsert(grid, id: grid.id, into: &summary.grids, tx)
         }
 
-        // Duty rows have no ids: the file's table replaces this community's stored one when they differ.
+        // Duty rows have no ids: the file's table replaces this community's stored one when they differ. Their order
+        // is the file's (SQLite's rowid; PostgreSQL's identity).
         let ofThisCommunity = "grid_id IN (SELECT id FROM grid WHERE community_id = ?)"
-        let storedDuty = try DutyShift.fetchAll(db, sql: "SELECT * FROM duty WHERE \(ofThisCommunity) ORDER BY rowid", arguments: [id])
+        let order = tx.dialect == .sqlite ? "rowid" : "id"
+        let storedDuty = try tx.fetchAll(DutyShift.self, "SELECT * FROM duty WHERE \(ofThisCommunity) ORDER BY \(order)", [id])
         if storedDuty != community.duty {
-            try db.execute(sql: "DELETE FROM duty WHERE \(ofThisCommunity)", arguments: [id])
-            for shift in community.duty { try shift.insert(db) }
+            try tx.execute("DELETE FROM duty WHERE \(ofThisCommunity)", [id])
+            for shift in community.duty { try tx.insert(shift) }
             if storedDuty.isEmpty {
                 summary.duty.created = ["\(community.duty.count) rows"]
             } else {
@@ -208,21 +224,21 @@ extension AppDatabase {
         }
 
         for draft in community.points {
-            let existing = try Point.fetchOne(db, key: draft.id)
+            let existing = try tx.fetch(Point.self, id: draft.id)
             let point = Point(
                 id: draft.id, kind: draft.kind, name: draft.name, address: draft.address, gridID: draft.gridID,
-                latitude: draft.latitude, longitude: draft.longitude, code: try existing?.code ?? freshCode(db),
+                latitude: draft.latitude, longitude: draft.longitude, code: try existing?.code ?? freshCode(tx),
                 services: draft.services, active: draft.active, communityID: id)
-            try upsert(point, id: point.id, into: &summary.points, db)
+            try upsert(point, id: point.id, into: &summary.points, tx)
         }
         summary.points.deactivated = try deactivate(
-            Point.self, keeping: Set(community.points.map(\.id)), where: "community_id = ?", arguments: [id], db)
+            Point.self, keeping: Set(community.points.map(\.id)), where: "community_id = ?", arguments: [id], tx)
         return summary
     }
 
     /// "community 1 (晨宇社区)", for messages about who owns an id.
-    private static func owner(_ communityID: Int64, _ db: Database) throws -> String {
-        let name = try String.fetchOne(db, sql: "SELECT name FROM community WHERE id = ?", arguments: [communityID])
+    private static func owner(_ communityID: Int64, _ tx: any SQLTransaction) throws -> String {
+        let name = try tx.value("SELECT name FROM community WHERE id = ?", [communityID], as: String.self)
         return "community \(communityID)" + (name.map { " (\($0))" } ?? "")
     }
 
@@ -230,50 +246,52 @@ extension AppDatabase {
         .invalid(CommunityErrors(errors: [CommunityError(entry: entry, field: field, problem: problem)]))
     }
 
-    private static func upsert<R: FetchableRecord & PersistableRecord & Equatable>(
-        _ record: R, id: String, into counts: inout ImportSummary.Counts, _ db: Database
+    private static func upsert<R: SQLRecord & Equatable>(
+        _ record: R, id: String, into counts: inout ImportSummary.Counts, _ tx: any SQLTransaction
     ) throws {
-        if let existing = try R.fetchOne(db, key: id) {
+        if let existing = try tx.fetch(R.self, id: id) {
             if existing == record {
                 counts.unchanged += 1
             } else {
-                try record.update(db)
+                try tx.update(record)
                 counts.updated.append(id)
             }
         } else {
-            try record.insert(db)
+            try tx.insert(record)
             counts.created.append(id)
         }
     }
 
     /// Deactivates the active rows matching `condition` whose ids are not in `ids` (this file's own rows).
-    private static func deactivate<R: TableRecord>(
-        _ type: R.Type, keeping ids: Set<String>, where condition: String, arguments: StatementArguments, _ db: Database
+    private static func deactivate<R: SQLRecord>(
+        _ type: R.Type, keeping ids: Set<String>, where condition: String, arguments: SQLArguments, _ tx: any SQLTransaction
     ) throws -> [String] {
-        let active = try String.fetchAll(
-            db, sql: "SELECT id FROM \(R.databaseTableName) WHERE active AND \(condition) ORDER BY id", arguments: arguments)
+        let active = try tx.fetchAll("SELECT id FROM \(R.table) WHERE active AND \(condition) ORDER BY id", arguments)
+            .map { try $0.get("id", as: String.self) }
         let gone = active.filter { !ids.contains($0) }
         for id in gone {
-            try db.execute(sql: "UPDATE \(R.databaseTableName) SET active = 0 WHERE id = ?", arguments: [id])
+            try tx.execute("UPDATE \(R.table) SET active = ? WHERE id = ?", [false, id])
         }
         return gone
     }
 
     /// The id of the stored policy equal to `policy`, inserting it when new: reports keep the policy they came in under.
-    static func policyID(for policy: EscalationPolicy, at now: Date, _ db: Database) throws -> Int64 {
+    static func policyID(for policy: EscalationPolicy, at now: Date, _ tx: any SQLTransaction) throws -> Int64 {
         let json = String(decoding: try canonicalJSON().encode(policy), as: UTF8.self)
-        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM policy WHERE json = ?", arguments: [json]) { return id }
-        try db.execute(sql: "INSERT INTO policy (json, created_at) VALUES (?, ?)", arguments: [json, now])
-        return db.lastInsertedRowID
+        if let id = try tx.value("SELECT id FROM policy WHERE json = ?", [json], as: Int64.self) { return id }
+        guard let id = try tx.value("INSERT INTO policy (json, created_at) VALUES (?, ?) RETURNING id", [json, now], as: Int64.self) else {
+            throw StoreError.notAllowed("the policy was not stored")
+        }
+        return id
     }
 
     /// A code no point has used, current or retired.
-    static func freshCode(_ db: Database) throws -> String {
+    static func freshCode(_ tx: any SQLTransaction) throws -> String {
         while true {
             let code = PointCode.generate()
-            let used = try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM point WHERE code = ?1) OR EXISTS (SELECT 1 FROM retired_code WHERE code = ?1)",
-                arguments: [code]) ?? false
+            let used = try tx.value(
+                "SELECT EXISTS (SELECT 1 FROM point WHERE code = ?1) OR EXISTS (SELECT 1 FROM retired_code WHERE code = ?1)",
+                [code], as: Bool.self) ?? false
             if !used { return code }
         }
     }

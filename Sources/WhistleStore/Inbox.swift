@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import WhistleCore
 
 /// Filters for a report list.
@@ -40,73 +39,72 @@ extension AppDatabase {
 
     /// Reports in `scope` matching `filter`, oldest first (the one waiting longest on top).
     public func reports(in scope: Scope, filter: ReportFilter) async throws -> [ReportSummary] {
-        try await writer.read { db in
+        try await read { tx in
             var conditions: [String] = []
-            var arguments: [any DatabaseValueConvertible] = []
+            var arguments: [SQLValue] = []
             if !filter.statuses.isEmpty {
                 conditions.append("report.status IN (\(filter.statuses.map { _ in "?" }.joined(separator: ",")))")
-                arguments += filter.statuses.map(\.rawValue)
+                arguments += filter.statuses.map { .text($0.rawValue) }
             }
             if let grid = filter.gridID {
                 conditions.append("point.grid_id = ?")
-                arguments.append(grid)
+                arguments.append(.text(grid))
             }
             let me = scope.responder.id
             if filter.mine {
                 conditions.append("(report.ack_by = ? OR report.whistled_to = ?)")
-                arguments += [me, me]
+                arguments += [.text(me), .text(me)]
             }
             if let community = filter.communityID {
                 conditions.append("report.community_id = ?")
-                arguments.append(community)
+                arguments.append(.integer(community))
             }
             let inScope = ScopeSQL.condition(scope)
             conditions.append(inScope.sql)
-            arguments += inScope.arguments
+            arguments += inScope.arguments.values
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT report.*, json_extract(policy.json, '$.promiseSeconds') AS promise_seconds,
-                        json_extract(policy.json, '$.resolveWithinSeconds') AS resolve_within
-                    FROM report JOIN point ON point.id = report.point_id LEFT JOIN policy ON policy.id = report.policy_id
-                    \(whereClause) ORDER BY report.created_at, report.id LIMIT \(max(1, min(filter.limit, 1000)))
-                    """, arguments: StatementArguments(arguments))
+            let reports = try tx.fetchAll(
+                Report.self,
+                """
+                SELECT report.* FROM report JOIN point ON point.id = report.point_id
+                \(whereClause) ORDER BY report.created_at, report.id LIMIT \(max(1, min(filter.limit, 1000)))
+                """, SQLArguments(arguments))
+            // The policy each report came in under, decoded once per list.
+            var policies = PolicyCache()
             var points: [String: Point] = [:]
-            return try rows.map { row in
-                let report = try Report(row: row)
-                if points[report.pointID] == nil { points[report.pointID] = try Point.fetchOne(db, key: report.pointID) }
+            return try reports.map { report in
+                if points[report.pointID] == nil { points[report.pointID] = try tx.fetch(Point.self, id: report.pointID) }
+                let policy = try policies.policy(report.policyID, tx)
                 return ReportSummary(
-                    report: report, point: points[report.pointID]!, promiseSeconds: row["promise_seconds"] ?? 600,
-                    resolveWithinSeconds: row["resolve_within"] ?? 86400)
+                    report: report, point: points[report.pointID]!, promiseSeconds: Int64(policy.promiseSeconds),
+                    resolveWithinSeconds: Int64(policy.resolveWithinSeconds))
             }
         }
     }
 
     /// One report with its timeline, for a responder (no key needed; the caller checks the scope).
     public func reportView(number: String) async throws -> ReportView? {
-        try await writer.read { db in
-            guard let report = try Report.filter(Report.Columns.number == number).fetchOne(db) else { return nil }
-            return try Self.view(of: report, db)
+        try await read { tx in
+            guard let report = try tx.fetchOne(Report.self, "SELECT * FROM report WHERE number = ?", [number]) else { return nil }
+            return try Self.view(of: report, tx)
         }
     }
 
     /// Events after `id`, oldest first, with their report numbers: the feed behind `whistle watch`.
     public func events(after id: Int64, limit: Int = 200) async throws -> [(event: Event, number: String, gridID: String)] {
-        try await writer.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT event.*, report.number AS number, point.grid_id AS grid_id FROM event
-                    JOIN report ON report.id = event.report_id JOIN point ON point.id = report.point_id
-                    WHERE event.id > ? ORDER BY event.id LIMIT ?
-                    """, arguments: [id, limit]
-            ).map { row in (try Event(row: row), row["number"], row["grid_id"]) }
+        try await read { tx in
+            try tx.fetchAll(
+                """
+                SELECT event.*, report.number AS number, point.grid_id AS grid_id FROM event
+                JOIN report ON report.id = event.report_id JOIN point ON point.id = report.point_id
+                WHERE event.id > ? ORDER BY event.id LIMIT ?
+                """, [id, limit]
+            ).map { row in (try RowDecoding.decode(Event.self, from: row), try row.get("number"), try row.get("grid_id")) }
         }
     }
 
     /// The newest event id, where a new feed starts.
     public func lastEventID() async throws -> Int64 {
-        try await writer.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM event") ?? 0 }
+        try await read { tx in try tx.value("SELECT MAX(id) FROM event", as: Int64.self) ?? 0 }
     }
 }

@@ -64,45 +64,48 @@ extension AppDatabase {
     /// Rows whose clock has stopped (the report was taken, resolved, handed on) are cancelled here rather than sent.
     /// Each priority is one range of the `outbox_due` index: a claim costs what is due, not the history.
     public func claimDue(at now: Date, limit: Int = 100, lease: TimeInterval, claimer: String) async throws -> Claim {
-        try await writeRelaxed { db in
+        try await writeRelaxedSQL { tx in
             var deliveries: [Delivery] = []
             var policies = PolicyCache()
             var untaken: [Int64: UntakenList] = [:]
-            let communities = Dictionary(try Self.communities(db).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            let communities = Dictionary(try Self.communities(tx).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            // On PostgreSQL, rows another node is claiming right now are skipped, not waited for: each node claims
+            // different rows, and none blocks on a slow one.
+            let index = tx.dialect == .sqlite ? " INDEXED BY outbox_due" : ""
+            let lock = tx.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
             for priority in DeliveryPriority.all where deliveries.count < limit {
-                let entries = try OutboxEntry.fetchAll(
-                    db,
-                    sql: """
-                        SELECT * FROM outbox INDEXED BY outbox_due
-                        WHERE \(pending) AND priority = ? AND next_try_at <= ?
-                        ORDER BY next_try_at, id LIMIT ?
-                        """, arguments: [priority, now, limit - deliveries.count])
+                let entries = try tx.fetchAll(
+                    OutboxEntry.self,
+                    """
+                    SELECT * FROM outbox\(index)
+                    WHERE \(pending) AND priority = ? AND next_try_at <= ?
+                    ORDER BY next_try_at, id LIMIT ?\(lock)
+                    """, [priority, now, limit - deliveries.count])
                 for var entry in entries {
                     guard let id = entry.id else { continue }
-                    let report = try entry.reportID.flatMap { try Report.fetchOne(db, key: $0) }
+                    let report = try entry.reportID.flatMap { try tx.fetch(Report.self, id: $0) }
                     guard entry.stage.isLive(for: report) else {
-                        try db.execute(sql: "UPDATE outbox SET cancelled_at = ? WHERE id = ?", arguments: [now, id])
+                        try tx.execute("UPDATE outbox SET cancelled_at = ? WHERE id = ?", [now, id])
                         continue
                     }
-                    guard let responder = try Responder.fetchOne(db, key: entry.responderID), responder.active,
+                    guard let responder = try tx.fetch(Responder.self, id: entry.responderID), responder.active,
                         let channel = Channel.find(ref: entry.channelRef, index: entry.channel, in: responder.channels)
                     else {
-                        try Self.giveUp(entry, error: "channel no longer configured", at: now, db)
+                        try Self.giveUp(entry, error: "channel no longer configured", at: now, tx)
                         continue
                     }
                     // A report's message speaks for its community; a digest for its secretary's.
                     guard let communityID = report?.communityID ?? responder.communityID, let community = communities[communityID] else {
-                        try Self.giveUp(entry, error: "no community to write the message for", at: now, db)
+                        try Self.giveUp(entry, error: "no community to write the message for", at: now, tx)
                         continue
                     }
                     entry.nextTryAt = now.addingTimeInterval(lease)
                     entry.claimedBy = claimer
-                    try db.execute(
-                        sql: "UPDATE outbox SET next_try_at = ?, claimed_by = ? WHERE id = ?", arguments: [entry.nextTryAt, claimer, id])
-                    let point = try report.flatMap { try Point.fetchOne(db, key: $0.pointID) }
-                    let policy = try report.map { try policies.policy($0.policyID, db) } ?? community.policy
+                    try tx.execute("UPDATE outbox SET next_try_at = ?, claimed_by = ? WHERE id = ?", [entry.nextTryAt, claimer, id])
+                    let point = try report.flatMap { try tx.fetch(Point.self, id: $0.pointID) }
+                    let policy = try report.map { try policies.policy($0.policyID, tx) } ?? community.policy
                     if entry.stage == .digest, untaken[communityID] == nil {
-                        untaken[communityID] = try Self.untaken(limit: 30, community: communityID, db)
+                        untaken[communityID] = try Self.untaken(limit: 30, community: communityID, tx)
                     }
                     deliveries.append(
                         Delivery(
@@ -110,8 +113,8 @@ extension AppDatabase {
                             policy: policy, untaken: entry.stage == .digest ? untaken[communityID] : nil))
                 }
             }
-            let outboxMark = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM outbox") ?? 0
-            let reportMark = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM report") ?? 0
+            let outboxMark = try tx.value("SELECT MAX(id) FROM outbox", as: Int64.self) ?? 0
+            let reportMark = try tx.value("SELECT MAX(id) FROM report", as: Int64.self) ?? 0
             return Claim(deliveries: deliveries, outboxMark: outboxMark, reportMark: reportMark)
         }
     }
@@ -205,7 +208,10 @@ extension AppDatabase {
     public func shiftSchedule(
         by seconds: TimeInterval, detectedAt now: Date, upTo marks: (outbox: Int64, report: Int64), orCreatedIn oldFrame: ClosedRange<Date>
     ) async throws -> Bool {
-        try await writer.write { db in
+        // On PostgreSQL the schedule is shared by nodes with their own clocks: one node's step says nothing about the
+        // others', so nothing moves (docs/plans/15-postgres.md §0; nodes keep NTP).
+        guard postgres == nil else { return false }
+        return try await writer.write { db in
             let seen = try Bool.fetchOne(
                 db, sql: "SELECT EXISTS (SELECT 1 FROM clock_step WHERE ABS(seconds - ?) < 2 AND at > ?)",
                 arguments: [seconds, now.addingTimeInterval(-300)]) ?? false
@@ -230,46 +236,49 @@ extension AppDatabase {
     /// Plans today's digest of a community's untaken reports for its secretaries; nothing when every report was taken.
     @discardableResult
     public func planDigest(community: Int64 = 1, at now: Date) async throws -> Int {
-        try await writer.write { db in
-            let count = try Self.untakenCount(community: community, db)
+        try await write { tx in
+            let count = try Self.untakenCount(community: community, tx)
             guard count > 0 else { return 0 }
-            let roster = try Self.roster(db)
+            let roster = try Self.roster(tx)
             let day = ShanghaiTime.dayStamp(now)
             var planned = 0
             let secretaries = roster.responders.values.filter { $0.role == .secretary && $0.active && $0.communityID == community }
             for responder in secretaries.sorted(by: { $0.id < $1.id }) {
                 let responderID = responder.id
                 for (index, channel) in responder.channels.enumerated() {
-                    var entry = OutboxEntry(
+                    let entry = OutboxEntry(
                         reportID: nil, responderID: responderID, channel: index, channelKind: channel.kind, channelRef: channel.ref,
                         event: .digest, step: 0, dueAt: now, idemKey: "digest/\(day)/\(responderID)/\(index)", stage: .digest)
-                    try entry.insert(db, onConflict: Database.ConflictResolution.ignore)
-                    planned += db.changesCount
+                    if try tx.insertIfNew(entry) != nil { planned += 1 }
                 }
             }
             return planned
         }
     }
 
-    static func untakenCount(community: Int64, _ db: Database) throws -> Int {
-        try Int.fetchOne(
-            db,
-            sql: "SELECT COUNT(*) FROM report INDEXED BY report_untaken WHERE status = 'open' AND breached_at IS NOT NULL AND community_id = ?",
-            arguments: [community]) ?? 0
+    static func untakenCount(community: Int64, _ tx: any SQLTransaction) throws -> Int {
+        let index = tx.dialect == .sqlite ? " INDEXED BY report_untaken" : ""
+        return try tx.value(
+            "SELECT COUNT(*) FROM report\(index) WHERE status = 'open' AND breached_at IS NOT NULL AND community_id = ?",
+            [community], as: Int.self) ?? 0
     }
 
-    static func untaken(limit: Int, community: Int64, _ db: Database) throws -> UntakenList {
-        let count = try untakenCount(community: community, db)
-        let rows = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT report.number, point.name, report.category, report.created_at FROM report INDEXED BY report_untaken
-                JOIN point ON point.id = report.point_id
-                WHERE report.status = 'open' AND report.breached_at IS NOT NULL AND report.community_id = ?
-                ORDER BY report.created_at LIMIT ?
-                """, arguments: [community, limit])
+    static func untaken(limit: Int, community: Int64, _ tx: any SQLTransaction) throws -> UntakenList {
+        let count = try untakenCount(community: community, tx)
+        let index = tx.dialect == .sqlite ? " INDEXED BY report_untaken" : ""
+        let rows = try tx.fetchAll(
+            """
+            SELECT report.number, point.name AS point_name, report.category, report.created_at FROM report\(index)
+            JOIN point ON point.id = report.point_id
+            WHERE report.status = 'open' AND report.breached_at IS NOT NULL AND report.community_id = ?
+            ORDER BY report.created_at LIMIT ?
+            """, [community, limit])
         return UntakenList(
             count: count,
-            oldest: rows.map { UntakenList.Item(number: $0[0], pointName: $0[1], category: $0[2], createdAt: $0[3]) })
+            oldest: try rows.map {
+                UntakenList.Item(
+                    number: try $0.get("number"), pointName: try $0.get("point_name"), category: try $0.get("category"),
+                    createdAt: try $0.get("created_at"))
+            })
     }
 }

@@ -93,15 +93,13 @@ extension AppDatabase {
 
     /// Gives a point a new code; the old one is kept as retired so its plaque reads as void, not unknown.
     public func rotateCode(pointID: String, at now: Date = Date()) async throws -> Point {
-        try await writer.write { db in
-            guard var point = try Point.fetchOne(db, key: pointID) else { throw StoreError.notFound("point '\(pointID)'") }
-            try db.execute(
-                sql: "INSERT INTO retired_code (code, point_id, retired_at) VALUES (?, ?, ?)", arguments: [point.code, point.id, now])
+        try await write { tx in
+            guard var point = try tx.fetch(Point.self, id: pointID) else { throw StoreError.notFound("point '\(pointID)'") }
+            try tx.execute("INSERT INTO retired_code (code, point_id, retired_at) VALUES (?, ?, ?)", [point.code, point.id, now])
             let old = point.code
-            point.code = try Self.freshCode(db)
-            try point.update(db)
-            var event = Event(reportID: nil, pointID: point.id, at: now, kind: .codeRotated, actor: EventActor.office, detail: ["old": old])
-            try event.insert(db)
+            point.code = try Self.freshCode(tx)
+            try tx.update(point)
+            try tx.insert(Event(reportID: nil, pointID: point.id, at: now, kind: .codeRotated, actor: EventActor.office, detail: ["old": old]))
             return point
         }
     }

@@ -54,13 +54,13 @@ extension AppDatabase {
     public static let formNonceLifetime: TimeInterval = 26 * 3600
 
     /// The point's newest report still being handled, of any category, created since `since`.
-    static func newestOpen(pointID: String, since: Date, _ db: Database) throws -> Report? {
-        try Report
-            .filter(Report.Columns.pointID == pointID)
-            .filter([ReportStatus.open.rawValue, ReportStatus.acknowledged.rawValue, ReportStatus.whistled.rawValue].contains(Report.Columns.status))
-            .filter(Report.Columns.createdAt >= since)
-            .order(Report.Columns.createdAt.desc)
-            .fetchOne(db)
+    static func newestOpen(pointID: String, since: Date, _ tx: any SQLTransaction) throws -> Report? {
+        try tx.fetchOne(
+            Report.self,
+            """
+            SELECT * FROM report WHERE point_id = ? AND status IN ('open', 'acknowledged', 'whistled') AND created_at >= ?
+            ORDER BY created_at DESC LIMIT 1
+            """, [pointID, since])
     }
 
     /// Numbers, stores and plans a report in ONE transaction: when this returns, the report, its `created`
@@ -74,65 +74,55 @@ extension AppDatabase {
     }
 
     /// Several reports in one transaction, each in its own savepoint; the outer error (the commit failed) is everyone's.
-    static func insertReports(_ items: [(draft: ReportDraft, at: Date)], writer: any DatabaseWriter, snapshots: SnapshotCache) async throws
+    static func insertReports(_ items: [(draft: ReportDraft, at: Date)], in tx: any SQLTransaction, snapshots: SnapshotCache) throws
         -> [Result<CreatedReport, any Error>]
     {
-        try await writer.write { db in
-            // Read once for the whole group: the catalogue (checked against its version in this transaction), and the
-            // sweep of form nonces too old to matter.
-            let snapshot = try snapshots.snapshot(db)
-            if let oldest = items.map(\.at).min() {
-                try db.cachedStatement(sql: "DELETE FROM form_nonce WHERE used_at < ?").execute(arguments: [oldest.addingTimeInterval(-Self.formNonceLifetime)])
-            }
-            var results = items.map { item in
-                Result {
-                    var created: CreatedReport?
-                    try db.inSavepoint {
-                        created = try Self.insertReport(item.draft, at: item.at, snapshot: snapshot, db)
-                        return .commit
-                    }
-                    return created!
-                }
-            }
-            let stored = results.filter { (try? $0.get()) != nil }.count
-            var first = true
-            for index in results.indices {
-                guard case .success(var created) = results[index] else { continue }
-                created.commitGroup = stored
-                created.firstInCommit = first
-                first = false
-                results[index] = .success(created)
-            }
-            return results
+        // Read once for the whole group: the catalogue (checked against its version in this transaction), and the
+        // sweep of form nonces too old to matter.
+        let snapshot = try snapshots.snapshot(tx)
+        if let oldest = items.map(\.at).min() {
+            try tx.execute("DELETE FROM form_nonce WHERE used_at < ?", [oldest.addingTimeInterval(-Self.formNonceLifetime)])
         }
+        var results = items.map { item in
+            Result { try tx.savepoint { try Self.insertReport(item.draft, at: item.at, snapshot: snapshot, tx) } }
+        }
+        let stored = results.filter { (try? $0.get()) != nil }.count
+        var first = true
+        for index in results.indices {
+            guard case .success(var created) = results[index] else { continue }
+            created.commitGroup = stored
+            created.firstInCommit = first
+            first = false
+            results[index] = .success(created)
+        }
+        return results
     }
 
-    static func insertReport(_ draft: ReportDraft, at now: Date, snapshot: CommunitySnapshot, _ db: Database) throws -> CreatedReport {
+    static func insertReport(_ draft: ReportDraft, at now: Date, snapshot: CommunitySnapshot, _ tx: any SQLTransaction) throws -> CreatedReport {
         guard let point = snapshot.point(id: draft.pointID), point.active else {
             throw StoreError.notFound("point '\(draft.pointID)'")
         }
         // The point's community decides the promise, the ladder and who is on it.
         guard let community = snapshot.community(of: point) else { throw StoreError.notFound("community (run whistle import)") }
         if let nonce = draft.formNonce {
-            // The primary key refuses a nonce used before: the form was already submitted.
-            do {
-                try db.cachedStatement(sql: "INSERT INTO form_nonce (nonce, used_at) VALUES (?, ?)").execute(arguments: [nonce, now])
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                throw StoreError.replayed
-            }
+            // The primary key keeps a nonce used before: the form was already submitted. On PostgreSQL a second node
+            // inserting the same nonce at the same moment waits for the first's commit, then inserts nothing.
+            let inserted = try tx.execute(
+                "INSERT INTO form_nonce (nonce, used_at) VALUES (?, ?) ON CONFLICT (nonce) DO NOTHING", [nonce, now])
+            if inserted == 0 { throw StoreError.replayed }
         }
-        let number = try Self.nextNumber(at: now, db)
+        let number = try Self.nextNumber(at: now, tx)
         // The oldest report on this point and category still being handled within the window (index
-        // report_point_category); a statement kept prepared, as this runs for every report.
-        let original = try Report.fetchOne(
-            db.cachedStatement(
-                sql: """
-                    SELECT * FROM report WHERE point_id = ? AND category = ? AND created_at >= ?
-                        AND status IN ('open', 'acknowledged', 'whistled')
-                    ORDER BY created_at LIMIT 1
-                    """),
-            arguments: [point.id, draft.category, now.addingTimeInterval(-Self.duplicateWindow)])
-        let linked = try original ?? (draft.pointBusy ? Self.newestOpen(pointID: point.id, since: now.addingTimeInterval(-Self.duplicateWindow), db) : nil)
+        // report_point_category).
+        let original = try tx.fetchOne(
+            Report.self,
+            """
+            SELECT * FROM report WHERE point_id = ? AND category = ? AND created_at >= ?
+                AND status IN ('open', 'acknowledged', 'whistled')
+            ORDER BY created_at LIMIT 1
+            """,
+            [point.id, draft.category, now.addingTimeInterval(-Self.duplicateWindow)])
+        let linked = try original ?? (draft.pointBusy ? Self.newestOpen(pointID: point.id, since: now.addingTimeInterval(-Self.duplicateWindow), tx) : nil)
         let busy = original == nil && linked != nil
 
         var report = Report(
@@ -140,16 +130,16 @@ extension AppDatabase {
             phone: draft.phone, status: linked == nil ? .open : .duplicate, duplicateOf: linked?.id,
             policyID: community.policyID, createdAt: now, statusKeyHash: draft.statusKeyHash, communityID: point.communityID)
         if linked == nil { report.promiseDueAt = now.addingTimeInterval(TimeInterval(community.policy.promiseSeconds)) }
-        try report.insert(db)
-        guard let reportID = report.id else { throw StoreError.notFound("report id") }
-        try db.cachedStatement(sql: "UPDATE report SET local_day = ?, promise_seconds = ? WHERE id = ?")
-            .execute(arguments: [Int(ShanghaiTime.dayStamp(now)), community.policy.promiseSeconds, reportID])
+        guard let reportID = try tx.insert(report) else { throw StoreError.notFound("report id") }
+        report.id = reportID
+        try tx.execute(
+            "UPDATE report SET local_day = ?, promise_seconds = ? WHERE id = ?",
+            [Int(ShanghaiTime.dayStamp(now)), community.policy.promiseSeconds, reportID])
 
         var detail = ["number": number]
         if let linked { detail["duplicate_of"] = linked.number }
         if busy { detail["linked_because"] = "point_busy" }
-        var created = Event(reportID: reportID, at: now, kind: .created, actor: EventActor.resident, detail: detail)
-        try created.insert(db)
+        try tx.insert(Event(reportID: reportID, at: now, kind: .created, actor: EventActor.resident, detail: detail))
 
         // A duplicate rides on the original's escalation; planning it again would page people twice.
         guard linked == nil else { return CreatedReport(report: report, original: linked, outbox: [], dutyGaps: []) }
@@ -161,7 +151,7 @@ extension AppDatabase {
             let due = now.addingTimeInterval(TimeInterval(step.afterSeconds))
             let planned = try Self.plan(
                 report: report, gridID: point.gridID, targets: step.notify, event: .notify, step: index, key: "notify/\(index)",
-                due: due, roster: roster, db)
+                due: due, roster: roster, tx)
             if planned.dutyGap { gaps.append(index) }
             outbox += planned.entries
         }
@@ -169,24 +159,26 @@ extension AppDatabase {
         // even if the dispatcher was down at that moment.
         let breach = try Self.plan(
             report: report, gridID: point.gridID, targets: [.secretary], event: .breach, step: community.policy.steps.count,
-            key: "breach", due: now.addingTimeInterval(TimeInterval(community.policy.promiseSeconds)), roster: roster, db)
+            key: "breach", due: now.addingTimeInterval(TimeInterval(community.policy.promiseSeconds)), roster: roster, tx)
         outbox += breach.entries
         return CreatedReport(report: report, original: nil, outbox: outbox, dutyGaps: gaps)
     }
 
-    /// `YYYYMMDD-NNNN`: the sequence restarts each local (Asia/Shanghai) day.
-    static func nextNumber(at now: Date, _ db: Database) throws -> String {
+    /// `YYYYMMDD-NNNN`: the sequence restarts each local (Asia/Shanghai) day. The day's row stays locked until the
+    /// transaction ends, so on PostgreSQL concurrent nodes queue on it and a rolled-back report gives its number back:
+    /// no gaps, no repeats.
+    static func nextNumber(at now: Date, _ tx: any SQLTransaction) throws -> String {
         let day = ShanghaiTime.dayStamp(now)
-        let sequence = try Int.fetchOne(
-            db.cachedStatement(sql: "INSERT INTO report_day (day, last) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last"),
-            arguments: [day]) ?? 1
+        let sequence = try tx.value(
+            "INSERT INTO report_day (day, last) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET last = report_day.last + 1 RETURNING last",
+            [day], as: Int.self) ?? 1
         return ReportNumber.make(day: day, sequence: sequence)
     }
 
     /// Outbox rows for one step: one per recipient and channel, keyed so that planning twice inserts once.
     static func plan(
         report: Report, gridID: String, targets: [NotifyTarget], event: NotifyEvent, step: Int, key: String, due: Date, roster: Roster,
-        stage: OutboxStage = .promise, priority: Int? = nil, _ db: Database
+        stage: OutboxStage = .promise, priority: Int? = nil, _ tx: any SQLTransaction
     ) throws -> (entries: [OutboxEntry], dutyGap: Bool) {
         guard let reportID = report.id else { return ([], false) }
         let recipients = roster.resolve(targets, grid: gridID, at: due)
@@ -198,8 +190,10 @@ extension AppDatabase {
                     reportID: reportID, responderID: responderID, channel: channelIndex, channelKind: channel.kind, channelRef: channel.ref,
                     event: event, step: step, dueAt: due, idemKey: "\(report.number)/\(key)/\(responderID)/\(channelIndex)", stage: stage,
                     priority: priority)
-                try entry.insert(db, onConflict: Database.ConflictResolution.ignore)
-                if entry.id != nil { entries.append(entry) }
+                if let id = try tx.insertIfNew(entry) {
+                    entry.id = id
+                    entries.append(entry)
+                }
             }
         }
         return (entries, recipients.dutyGap)
@@ -218,19 +212,15 @@ extension AppDatabase {
     }
 
     public func report(number: String) async throws -> Report? {
-        try await writer.read { db in try Report.filter(Report.Columns.number == number).fetchOne(db) }
+        try await read { tx in try tx.fetchOne(Report.self, "SELECT * FROM report WHERE number = ?", [number]) }
     }
 
     /// The report's timeline, oldest first.
     public func events(reportID: Int64) async throws -> [Event] {
-        try await writer.read { db in
-            try Event.filter(Column("report_id") == reportID).order(Column("at"), Column("id")).fetchAll(db)
-        }
+        try await read { tx in try tx.fetchAll(Event.self, "SELECT * FROM event WHERE report_id = ? ORDER BY at, id", [reportID]) }
     }
 
     public func outbox(reportID: Int64) async throws -> [OutboxEntry] {
-        try await writer.read { db in
-            try OutboxEntry.filter(Column("report_id") == reportID).order(Column("due_at"), Column("id")).fetchAll(db)
-        }
+        try await read { tx in try tx.fetchAll(OutboxEntry.self, "SELECT * FROM outbox WHERE report_id = ? ORDER BY due_at, id", [reportID]) }
     }
 }

@@ -33,11 +33,11 @@ struct DemoCommand: AsyncParsableCommand {
                 case .community(var sample):
                     sample = local(sample)
                     sample.baseURL = address
-                    try store.importCommunity(sample)
+                    try await store.importCommunity(sample)
                 case .street(var street, let communities):
                     street.baseURL = address
                     for index in street.responders.indices { street.responders[index].channels = [.log] }
-                    try store.importStreet(street, communities: communities.map(local))
+                    try await store.importStreet(street, communities: communities.map(local))
                 }
                 print("Seeded \(file) into \(db).")
             } else {

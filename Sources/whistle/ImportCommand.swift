@@ -31,9 +31,9 @@ struct ImportCommand: AsyncParsableCommand {
             do {
                 switch parsed {
                 case .community(let community):
-                    print(try store.importCommunity(community))
+                    print(try await store.importCommunity(community))
                 case .street(let street, let communities):
-                    for summary in try store.importStreet(street, communities: communities) { print(summary) }
+                    for summary in try await store.importStreet(street, communities: communities) { print(summary) }
                 }
             } catch let error as ImportError {
                 throw refused(error)

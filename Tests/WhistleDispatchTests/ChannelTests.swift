@@ -44,7 +44,7 @@ struct ChannelTests {
         let receiver = Receiver()
         let (base, server) = try await Receiver.start(receiver)
         defer { server.cancel() }
-        let store = try database(channels: wired(base))
+        let store = try await database(channels: wired(base))
         let clock = TestClock<Duration>()
         _ = try await store.createReport(draft(), at: t0)
         try await dispatcher(store, clock: clock).pass()
@@ -75,7 +75,7 @@ struct ChannelTests {
         let receiver = Receiver()
         let (base, server) = try await Receiver.start(receiver)
         defer { server.cancel() }
-        let store = try database(channels: wired(base))
+        let store = try await database(channels: wired(base))
         let clock = TestClock<Duration>()
         _ = try await store.createReport(draft(), at: t0)
         let dispatcher = dispatcher(store, clock: clock)
@@ -173,7 +173,7 @@ struct ChannelTests {
         let (base, server) = try await Receiver.start(receiver)
         defer { server.cancel() }
         await receiver.answer("/hook", [(.internalServerError, [:], "boom"), (.badGateway, [:], "boom")])
-        let store = try database(channels: wired(base))
+        let store = try await database(channels: wired(base))
         let clock = TestClock<Duration>()
         _ = try await store.createReport(draft(), at: t0)
         let dispatcher = dispatcher(store, clock: clock)
@@ -193,7 +193,7 @@ struct ChannelTests {
         let (base, server) = try await Receiver.start(receiver)
         defer { server.cancel() }
         await receiver.answer("/hook", [(.tooManyRequests, [.retryAfter: "30"], "slow down")])
-        let store = try database(channels: wired(base))
+        let store = try await database(channels: wired(base))
         let clock = TestClock<Duration>()
         _ = try await store.createReport(draft(), at: t0)
         let dispatcher = dispatcher(store, clock: clock)
@@ -212,7 +212,7 @@ struct ChannelTests {
         let (base, server) = try await Receiver.start(receiver)
         defer { server.cancel() }
         await receiver.answer("/wecom", [(.ok, [:], #"{"errcode":93000,"errmsg":"invalid webhook url"}"#)])
-        let store = try database(channels: wired(base))
+        let store = try await database(channels: wired(base))
         let clock = TestClock<Duration>()
         _ = try await store.createReport(draft(), at: t0)
         let dispatcher = dispatcher(store, clock: clock)
@@ -229,7 +229,7 @@ struct ChannelTests {
         let (base, server) = try await Receiver.start(receiver)
         defer { server.cancel() }
         await receiver.delay("/hook", by: .seconds(4))
-        let store = try database(channels: wired(base))
+        let store = try await database(channels: wired(base))
         let clock = TestClock<Duration>()
         _ = try await store.createReport(draft(), at: t0)
         let dispatcher = dispatcher(store, clock: clock)
@@ -250,7 +250,7 @@ struct ChannelTests {
         let receiver = Receiver()
         let (base, server) = try await Receiver.start(receiver)
         defer { server.cancel() }
-        let store = try database(channels: { _ in [.wecom(url: base + "/wecom?key=K")] })
+        let store = try await database(channels: { _ in [.wecom(url: base + "/wecom?key=K")] })
         let clock = TestClock<Duration>()
         let categories = ["water", "road", "fire", "elevator", "sanitation", "help", "dispute", "other"]
         for point in ["statue-south-gate", "station-service-centre", "station-guard-north"] {
@@ -274,7 +274,7 @@ struct ChannelTests {
         let receiver = Receiver()
         let (base, server) = try await Receiver.start(receiver)
         defer { server.cancel() }
-        let store = try database(channels: wired(base))
+        let store = try await database(channels: wired(base))
         _ = try await store.createReport(draft(), at: t0)
         let first = TestClock<Duration>()
         try await dispatcher(store, clock: first).pass()

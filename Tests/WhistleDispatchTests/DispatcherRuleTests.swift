@@ -31,7 +31,7 @@ private func keys(_ receiver: Receiver) async -> [String] {
 struct DispatcherRuleTests {
     @Test("a pass reads indexes only: no statement scans the report, outbox or event table")
     func passCostsWhatIsDue() async throws {
-        let store = try database()
+        let store = try await database()
         let clock = TestClock<Duration>()
         // A history: reports taken, resolved and open; then one pass with something of everything due.
         _ = try await store.seedHistory(reports: 3000, days: 30, now: t0)
@@ -59,7 +59,7 @@ struct DispatcherRuleTests {
 
     @Test("the dispatcher's bookkeeping commits without waiting for the disk, and leaves the writer at synchronous=FULL")
     func bookkeepingLeavesFull() async throws {
-        let store = try database()
+        let store = try await database()
         _ = try await store.createReport(draft(), at: t0)
         let clock = TestClock<Duration>()
         try await dispatcher(store, clock: clock).pass()
@@ -75,7 +75,7 @@ struct DispatcherRuleTests {
         let receiver = Receiver()
         let (base, server) = try await Receiver.start(receiver)
         defer { server.cancel() }
-        let store = try database(channels: { _ in [.webhook(url: base + "/hook", secret: "s")] })
+        let store = try await database(channels: { _ in [.webhook(url: base + "/hook", secret: "s")] })
         let other = try AppDatabase.open(path: store.path)
         let categories = ["water", "road", "fire", "elevator", "sanitation", "help", "dispute", "other"]
         for point in ["statue-south-gate", "station-service-centre", "station-guard-north", "merchant-pharmacy"] {
@@ -103,7 +103,7 @@ struct DispatcherRuleTests {
         let receiver = Receiver()
         let (base, server) = try await Receiver.start(receiver)
         defer { server.cancel() }
-        let store = try database(channels: { _ in [.webhook(url: base + "/hook", secret: "s")] })
+        let store = try await database(channels: { _ in [.webhook(url: base + "/hook", secret: "s")] })
         _ = try await store.createReport(draft(), at: t0)
         // A process claims step 0 and is killed before it sends anything.
         let claimed = try await store.claimDue(at: t0, lease: 30, claimer: "dead")
@@ -127,7 +127,7 @@ struct DispatcherRuleTests {
         let (base, server) = try await Receiver.start(receiver)
         defer { server.cancel() }
         // Everyone on one WeCom group robot (20 messages a minute, 2048 bytes a message); 32 reports at once.
-        let store = try database(channels: { _ in [.wecom(url: base + "/wecom?key=K")] })
+        let store = try await database(channels: { _ in [.wecom(url: base + "/wecom?key=K")] })
         var numbers: [String] = []
         let categories = ["water", "road", "fire", "elevator", "sanitation", "help", "dispute", "other"]
         for point in ["statue-south-gate", "station-service-centre", "station-guard-north", "merchant-pharmacy"] {
@@ -172,7 +172,7 @@ struct DispatcherRuleTests {
         community.policy = EscalationPolicy(
             promise: .seconds(1800), steps: [.init(after: .zero, notify: [.onDuty])], afterBreachEvery: .seconds(600), resolveWithin: .seconds(3600))
         let (store, _) = try temporaryStore()
-        try store.importCommunity(community)
+        try await store.importCommunity(community)
         let clock = TestClock<Duration>()
         let dispatcher = dispatcher(store, clock: clock)
         _ = try await store.createReport(draft(), at: t0)
@@ -194,7 +194,7 @@ struct DispatcherRuleTests {
 
     @Test("whistling again ends the first department's window: it is paged no more, its breach is cancelled")
     func whistleAgain() async throws {
-        let store = try database()
+        let store = try await database()
         let clock = TestClock<Duration>()
         let dispatcher = dispatcher(store, clock: clock)
         _ = try await store.createReport(draft(), at: t0)
@@ -220,7 +220,7 @@ struct DispatcherRuleTests {
         let (base, server) = try await Receiver.start(receiver)
         defer { server.cancel() }
         let both: [WhistleCore.Channel] = [.webhook(url: base + "/hook", secret: "s"), .wecom(url: base + "/wecom?key=K")]
-        let store = try database(channels: { $0.id == "r-zhao" ? both : [.log] })
+        let store = try await database(channels: { $0.id == "r-zhao" ? both : [.log] })
         _ = try await store.createReport(draft(), at: t0)
         let clock = TestClock<Duration>()
         let dispatcher = dispatcher(store, clock: clock)
@@ -228,7 +228,7 @@ struct DispatcherRuleTests {
         #expect(await receiver.count("/hook") == 1)
         #expect(await receiver.count("/wecom") == 1)
         // The office swaps r-zhao's channels and drops nothing; then step 1 falls due.
-        try store.importCommunity(try community(channels: { $0.id == "r-zhao" ? both.reversed() : [.log] }))
+        try await store.importCommunity(try community(channels: { $0.id == "r-zhao" ? both.reversed() : [.log] }))
         await clock.advance(by: .seconds(180))
         try await dispatcher.pass()
         let hooks = await receiver.received.filter { $0.path == "/hook" }
@@ -236,7 +236,7 @@ struct DispatcherRuleTests {
         #expect(hooks.allSatisfy { json($0.body)["event"] as? String == "report.notify" })
         #expect(await receiver.count("/wecom") == 2)
         // A channel removed from the file: its pending step is given up with the reason, not sent elsewhere.
-        try store.importCommunity(try community(channels: { $0.id == "r-zhao" ? [.wecom(url: base + "/wecom?key=K")] : [.log] }))
+        try await store.importCommunity(try community(channels: { $0.id == "r-zhao" ? [.wecom(url: base + "/wecom?key=K")] : [.log] }))
         _ = try await store.createReport(draft("station-service-centre"), at: t0.addingTimeInterval(200))
         try await dispatcher.pass()
         #expect(await receiver.count("/hook") == 2)
@@ -244,7 +244,7 @@ struct DispatcherRuleTests {
 
     @Test("a reopened report is reminded again")
     func reopenReminds() async throws {
-        let store = try database()
+        let store = try await database()
         let clock = TestClock<Duration>()
         let dispatcher = dispatcher(store, clock: clock)
         _ = try await store.createReport(draft(), at: t0)
@@ -258,7 +258,7 @@ struct DispatcherRuleTests {
 
     @Test("housekeeping that fails is tried again on the next minute's pass, and stamps the injected clock")
     func housekeepingRetries() async throws {
-        let store = try database()
+        let store = try await database()
         var old = draft()
         old.phone = "13800000009"
         _ = try await store.createReport(old, at: t0.addingTimeInterval(-400 * 86400))
@@ -284,7 +284,7 @@ struct DispatcherRuleTests {
 
     @Test("a backlog never delays a new report: first steps go ahead of 5,000 overdue rows; repeats are bounded, then a digest")
     func backlogAndBoundedRepeats() async throws {
-        let store = try database()
+        let store = try await database()
         let clock = TestClock<Duration>()
         // An old version's backlog: 5,000 re-notifications overdue for reports long open.
         _ = try await store.seedHistory(reports: 2000, days: 30, now: t0.addingTimeInterval(-3600))

@@ -55,7 +55,7 @@ struct FaultTests {
         defer { server.cancel() }
         await receiver.trickle("/hook")
         await receiver.delay("/ding", by: .seconds(600))
-        let store = try database(channels: wired(base))
+        let store = try await database(channels: wired(base))
         let clock = TestClock<Duration>()
         // A deadline longer than the whole test: the loop must not be waiting on these exchanges at all.
         // (The lease is in wall time, which the test clock runs far faster than the real seconds an exchange takes.)
@@ -101,7 +101,7 @@ struct FaultTests {
         let (base, server) = try await Receiver.start(receiver)
         defer { server.cancel() }
         await receiver.trickle("/hook")
-        let store = try database(channels: wired(base))
+        let store = try await database(channels: wired(base))
         let clock = TestClock<Duration>()
         let dispatcher = dispatcher(store, clock: clock) { $0.requestTimeout = .seconds(1) }
         _ = try await store.createReport(draft(), at: t0)
@@ -115,7 +115,7 @@ struct FaultTests {
 
     @Test("the wall clock stepped forward an hour, then back two: every step keeps its real-time distance, no false breach")
     func clockSteps() async throws {
-        let store = try database()
+        let store = try await database()
         let clock = TestClock<Duration>()
         let time = ClockTimekeeper(clock: clock, epoch: t0)
         let dispatcher = dispatcher(store, clock: clock, time: time)
@@ -155,7 +155,7 @@ struct FaultTests {
 
     @Test("a write lock held by another connection delays a step by no more than the lock, and the loop goes on")
     func busyDatabase() async throws {
-        let store = try database()
+        let store = try await database()
         let clock = TestClock<Duration>()
         let dispatcher = dispatcher(store, clock: clock)
         let running = Task { try await dispatcher.run() }
@@ -194,7 +194,7 @@ struct FaultTests {
 
     @Test("a report filed after a clock step but before the loop notices it keeps its own times")
     func reportDuringStep() async throws {
-        let store = try database()
+        let store = try await database()
         let clock = TestClock<Duration>()
         let time = ClockTimekeeper(clock: clock, epoch: t0)
         let dispatcher = dispatcher(store, clock: clock, time: time)
@@ -218,7 +218,7 @@ struct FaultTests {
         let (base, server) = try await Receiver.start(receiver)
         defer { server.cancel() }
         await receiver.delay("/hook", by: .seconds(600))
-        let store = try database(channels: wired(base))
+        let store = try await database(channels: wired(base))
         let clock = TestClock<Duration>()
         let dispatcher = dispatcher(store, clock: clock) {
             $0.maxInFlight = 1

@@ -8,8 +8,8 @@ import WhistleStore
 import WhistleTestSupport
 
 /// The street fixture with every responder on a webhook of the loopback receiver at `/<responder id>`.
-private func streetDatabase(_ base: String) throws -> AppDatabase {
-    let (database, _) = try temporaryDatabase()
+private func streetDatabase(_ base: String) async throws -> AppDatabase {
+    let (database, _) = try await temporaryDatabase()
     guard case .street(var street, var communities) = try CommunityLoader.loadAny(path: streetFixture()) else {
         throw ImportError.unreadable("not a street")
     }
@@ -18,7 +18,7 @@ private func streetDatabase(_ base: String) throws -> AppDatabase {
     }
     wire(&street.responders)
     for index in communities.indices { wire(&communities[index].responders) }
-    try database.importStreet(street, communities: communities)
+    try await database.importStreet(street, communities: communities)
     return database
 }
 
@@ -29,7 +29,7 @@ struct StreetDispatchTests {
         let receiver = Receiver()
         let (base, server) = try await Receiver.start(receiver)
         defer { server.cancel() }
-        let store = try streetDatabase(base)
+        let store = try await streetDatabase(base)
         let clock = TestClock<Duration>()
         let dispatcher = dispatcher(store, clock: clock)
         let b = try await store.createReport(draft("hx-statue-square", category: "heating"), at: t0).report.number
@@ -64,7 +64,7 @@ struct StreetDispatchTests {
         let receiver = Receiver()
         let (base, server) = try await Receiver.start(receiver)
         defer { server.cancel() }
-        let store = try streetDatabase(base)
+        let store = try await streetDatabase(base)
         let clock = TestClock<Duration>()
         // Sunday evening: one untaken report in each community.
         let start = local("2026-11-22T20:00:00")

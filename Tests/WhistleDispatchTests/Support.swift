@@ -16,9 +16,9 @@ let t0 = ISO8601DateFormatter().date(from: "2026-11-23T09:00:00+08:00")!
 
 
 /// The reference community (the shared fixture), with channels rewritten by `channels` (by responder id).
-func database(channels: (Responder) -> [WhistleCore.Channel] = { _ in [.log] }) throws -> AppDatabase {
-    let (database, _) = try temporaryDatabase()
-    try database.importCommunity(try community(channels: channels))
+func database(channels: (Responder) -> [WhistleCore.Channel] = { _ in [.log] }) async throws -> AppDatabase {
+    let (database, _) = try await temporaryDatabase()
+    try await database.importCommunity(try community(channels: channels))
     return database
 }
 

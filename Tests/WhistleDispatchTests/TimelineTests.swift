@@ -11,7 +11,7 @@ import WhistleTestSupport
 struct TimelineTests {
     @Test("an ack at 2 minutes stops everything: no later step, no breach")
     func ackStops() async throws {
-        let store = try database()
+        let store = try await database()
         let clock = TestClock<Duration>()
         let dispatcher = dispatcher(store, clock: clock)
         _ = try await store.createReport(draft(), at: t0)
@@ -31,7 +31,7 @@ struct TimelineTests {
 
     @Test("no ack walks every step at its minute, the breach at 10:00, then re-notifies every 5 minutes")
     func noAck() async throws {
-        let store = try database()
+        let store = try await database()
         let clock = TestClock<Duration>()
         let dispatcher = dispatcher(store, clock: clock)
         _ = try await store.createReport(draft(), at: t0)
@@ -65,7 +65,7 @@ struct TimelineTests {
 
     @Test("a step is sent to whoever is on duty at the step's time, across a shift change")
     func shiftChange() async throws {
-        let store = try database()
+        let store = try await database()
         let clock = TestClock<Duration>()
         // Friday 19:58 at the north gate (g2): r-qian until 20:00, then r-zhao's night shift.
         let start = local("2026-11-27T19:58:00")
@@ -78,7 +78,7 @@ struct TimelineTests {
 
     @Test("a shift across midnight: Saturday 03:00 belongs to Friday's night shift")
     func overnight() async throws {
-        let store = try database()
+        let store = try await database()
         let clock = TestClock<Duration>()
         let start = local("2026-11-28T03:00:00")
         _ = try await store.createReport(draft("station-guard-north"), at: start)
@@ -89,7 +89,7 @@ struct TimelineTests {
 
     @Test("nobody on duty: the step goes to the grid leader")
     func nobodyOnDuty() async throws {
-        let store = try database()
+        let store = try await database()
         let clock = TestClock<Duration>()
         // Monday 07:00 at g2: the day shift starts at 08:00, Sunday had no night shift.
         let start = local("2026-11-23T07:00:00")
@@ -101,7 +101,7 @@ struct TimelineTests {
 
     @Test("whistled to a department: it gets report.whistle and its own window; reporting in stops it")
     func departmentWindow() async throws {
-        let store = try database()
+        let store = try await database()
         let clock = TestClock<Duration>()
         let dispatcher = dispatcher(store, clock: clock)
         _ = try await store.createReport(draft(), at: t0)
@@ -125,7 +125,7 @@ struct TimelineTests {
 
     @Test("a department that never reports in: leader, secretary, then the breach goes to the secretary")
     func departmentBreach() async throws {
-        let store = try database()
+        let store = try await database()
         let clock = TestClock<Duration>()
         let dispatcher = dispatcher(store, clock: clock)
         _ = try await store.createReport(draft(), at: t0)
@@ -138,7 +138,7 @@ struct TimelineTests {
 
     @Test("whistling to someone who is not a department is refused")
     func notADepartment() async throws {
-        let store = try database()
+        let store = try await database()
         _ = try await store.createReport(draft(), at: t0)
         try await store.acknowledge(number: "20261123-0001", by: "r-zhao", at: t0)
         await #expect(throws: StoreError.notAllowed("'r-qian' is a grid_worker, not a department")) {
@@ -148,7 +148,7 @@ struct TimelineTests {
 
     @Test("the real loop sleeps until the next step on the clock, and wakes at once for a new report")
     func loop() async throws {
-        let store = try database()
+        let store = try await database()
         let clock = TestClock<Duration>()
         let dispatcher = dispatcher(store, clock: clock)
         let running = Task { try await dispatcher.run() }
@@ -177,7 +177,7 @@ func eventually(_ condition: () async throws -> Bool) async throws {
 struct ReminderTests {
     @Test("taken but not fixed within 24 h: the taker is reminded, then the grid leader")
     func reminders() async throws {
-        let store = try database()
+        let store = try await database()
         let clock = TestClock<Duration>()
         let dispatcher = dispatcher(store, clock: clock)
         _ = try await store.createReport(draft(), at: t0)
@@ -191,7 +191,7 @@ struct ReminderTests {
 
     @Test("fixed in time: no reminder")
     func noReminder() async throws {
-        let store = try database()
+        let store = try await database()
         let clock = TestClock<Duration>()
         let dispatcher = dispatcher(store, clock: clock)
         _ = try await store.createReport(draft(), at: t0)

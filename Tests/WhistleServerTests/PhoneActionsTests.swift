@@ -20,7 +20,7 @@ private func leak(_ database: AppDatabase, at: Date) async throws -> String {
 struct PhoneActionsTests {
     @Test("every transition and every refusal, as the API answers them; the resident's page follows each step")
     func transitions() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         let clock = ManualClock()
         let key = "resident-key"
         let created = try await database.createReport(
@@ -98,7 +98,7 @@ struct PhoneActionsTests {
 
     @Test("a missing, forged or borrowed token, or a cross-site post, is refused and writes nothing")
     func csrf() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         let clock = ManualClock()
         let number = try await leak(database, at: clock.now())
         try await testApp(database, clock: clock).test(.router) { client in
@@ -133,7 +133,7 @@ struct PhoneActionsTests {
 
     @Test("a report outside my scope is the same 404 as one that does not exist, token or not")
     func outOfScope() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         let clock = ManualClock()
         let number = try await leak(database, at: clock.now())
         try await testApp(database, clock: clock).test(.router) { client in
@@ -148,7 +148,7 @@ struct PhoneActionsTests {
 
     @Test("an ack from the phone counts in /metrics like the API's")
     func metrics() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         let number = try await leak(database, at: Date())
         try await testApp(database, clock: SystemWallClock(), config: ServerConfig(port: 0)).test(.live) { client in
             let zhao = try await signIn("r-zhao", database, client, at: Date())

@@ -16,7 +16,7 @@ private let draft = ReportDraft(
 struct PhonePagesTests {
     @Test("a report page opens exactly where the API shows the report, and the inbox lists no more than the API")
     func scopes() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         let clock = ManualClock()
         let g1 = try await database.createReport(draft, at: clock.now()).report.number
         var g2Draft = draft
@@ -49,7 +49,7 @@ struct PhonePagesTests {
 
     @Test("the resident's phone: masked before it is taken, a tel: link for the taker, masked for everyone else")
     func phone() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         let clock = ManualClock()
         let number = try await database.createReport(draft, at: clock.now()).report.number
         try await testApp(database, clock: clock).test(.router) { client in
@@ -71,7 +71,7 @@ struct PhonePagesTests {
 
     @Test("the inbox: untaken with time left first (least left on top), then overdue (newest first), then mine")
     func order() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         let clock = ManualClock()
         let start = clock.now()
         // Each of another category: the same problem at the same point would be linked as a duplicate.
@@ -103,7 +103,7 @@ struct PhonePagesTests {
 
     @Test("a long inbox shows 30 rows and how many more, in 12 KB; what a resident wrote is escaped")
     func long() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         let clock = ManualClock()
         // 32 different problems (4 points × 8 categories: the same one twice would be a duplicate).
         let points = ["statue-south-gate", "station-service-centre", "station-guard-north", "merchant-pharmacy"]
@@ -135,7 +135,7 @@ struct PhonePagesTests {
 
     @Test("a department's inbox lists what was whistled to it under 待报到, and its page offers 报到")
     func department() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         let clock = ManualClock()
         let number = try await database.createReport(draft, at: clock.now()).report.number
         try await database.acknowledge(number: number, by: "r-zhao", at: clock.now())
@@ -156,7 +156,7 @@ struct PhonePagesTests {
 
     @Test("English with ?lang=en, links and forms included")
     func english() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         let clock = ManualClock()
         let number = try await database.createReport(draft, at: clock.now()).report.number
         try await testApp(database, clock: clock).test(.router) { client in

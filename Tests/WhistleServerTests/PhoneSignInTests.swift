@@ -14,7 +14,7 @@ import WhistleStore
 struct PhoneSignInTests {
     @Test("a link's page can be opened any number of times; its button signs in once; a second tap or a late one is 410")
     func singleUse() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         let clock = ManualClock()
         let token = try await database.issueLoginLink(responderID: "r-zhao", lifetime: 86400, at: clock.now())
         let late = try await database.issueLoginLink(responderID: "r-qian", lifetime: 3600, at: clock.now())
@@ -56,7 +56,7 @@ struct PhoneSignInTests {
 
     @Test("without a live session every page sends the phone to the sign-in help, and a stale cookie is cleared")
     func noSession() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         let created = try await database.createReport(
             ReportDraft(pointID: "statue-south-gate", category: "water", description: "下水道冒水", statusKeyHash: "h"), at: ManualClock().now())
         let number = created.report.number
@@ -83,7 +83,7 @@ struct PhoneSignInTests {
 
     @Test("revoking, or the responder leaving the file, ends the phone's session at its next page")
     func revoked() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         let clock = ManualClock()
         try await testApp(database, clock: clock).test(.router) { client in
             let zhao = try await signIn("r-zhao", database, client, at: clock.now())
@@ -100,7 +100,7 @@ struct PhoneSignInTests {
 
     @Test("signing out needs the page's token; it ends the session")
     func logout() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         let clock = ManualClock()
         try await testApp(database, clock: clock).test(.router) { client in
             let phone = try await signIn("r-zhao", database, client, at: clock.now())
@@ -117,7 +117,7 @@ struct PhoneSignInTests {
 
     @Test("a session in use is renewed once a day, cookie included")
     func renewal() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         let clock = ManualClock()
         try await testApp(database, clock: clock).test(.router) { client in
             let phone = try await signIn("r-zhao", database, client, at: clock.now())
@@ -135,7 +135,7 @@ struct PhoneSignInTests {
 
     @Test("behind a trusted TLS proxy the cookie is __Host- and Secure; the same header from anyone else changes nothing")
     func tls() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         let https: HTTPFields = [HTTPField.Name("X-Forwarded-Proto")!: "https", HTTPField.Name("X-Forwarded-For")!: "203.0.113.9"]
         for (trusted, secure) in [(Set(["127.0.0.1"]), true), (Set(["192.0.2.1"]), false)] {
             let token = try await database.issueLoginLink(responderID: "r-zhao", lifetime: 3600, at: Date())

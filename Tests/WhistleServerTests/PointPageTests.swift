@@ -12,7 +12,7 @@ import WhistleStore
 struct PointPageTests {
     @Test("health and readiness")
     func health() async throws {
-        let app = try await testApp(try seededDatabase())
+        let app = try await testApp(try await seededDatabase())
         try await app.test(.router) { client in
             try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
@@ -21,7 +21,7 @@ struct PointPageTests {
 
     @Test("a point's page shows its name, kind, address and the community's categories, in Chinese and English")
     func page() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         let app = try await testApp(database)
         try await app.test(.router) { client in
@@ -45,7 +45,7 @@ struct PointPageTests {
 
     @Test("the form is kept rendered, but each resident gets a fresh token, and a change to the point shows at once")
     func keptPages() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         try await testApp(database).test(.router) { client in
             let first = String(buffer: try await client.execute(uri: "/p/\(statue.code)", method: .get).body)
@@ -69,7 +69,7 @@ struct PointPageTests {
 
     @Test("a page whose text holds the token's slot is rendered whole, not kept (and the server does not stop)")
     func slotInAName() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         try await database.writer.write { db in
             try db.execute(sql: "UPDATE point SET name = ? WHERE id = 'statue-south-gate'", arguments: ["南门\u{1}form-token\u{1}"])
@@ -83,7 +83,7 @@ struct PointPageTests {
 
     @Test("a merchant's page lists its services")
     func merchant() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let pharmacy = try #require(try await database.point(id: "merchant-pharmacy"))
         try await testApp(database).test(.router) { client in
             try await client.execute(uri: "/p/\(pharmacy.code)", method: .get) { response in
@@ -94,7 +94,7 @@ struct PointPageTests {
 
     @Test("an unknown or rotated code is a friendly 404 page")
     func notFound() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let old = try #require(try await database.point(id: "statue-south-gate")).code
         _ = try await database.rotateCode(pointID: "statue-south-gate")
         try await testApp(database).test(.router) { client in
@@ -109,7 +109,7 @@ struct PointPageTests {
 
     @Test("names from the community file are escaped")
     func escaping() async throws {
-        let database = try seededDatabase { $0.replacingOccurrences(of: "name: 惠民大药房", with: "name: \"<script>alert(1)</script>\"") }
+        let database = try await seededDatabase { $0.replacingOccurrences(of: "name: 惠民大药房", with: "name: \"<script>alert(1)</script>\"") }
         let pharmacy = try #require(try await database.point(id: "merchant-pharmacy"))
         try await testApp(database).test(.router) { client in
             try await client.execute(uri: "/p/\(pharmacy.code)", method: .get) { response in
@@ -122,7 +122,7 @@ struct PointPageTests {
 
     @Test("every answer carries the security headers")
     func headers() async throws {
-        try await testApp(try seededDatabase()).test(.router) { client in
+        try await testApp(try await seededDatabase()).test(.router) { client in
             for uri in ["/healthz", "/p/ZZZZZZZZZZZZZ", "/nowhere"] {
                 try await client.execute(uri: uri, method: .get) { response in
                     #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true, "\(uri)")
@@ -135,7 +135,7 @@ struct PointPageTests {
 
     @Test("each view of a point's page is counted for plaque health")
     func scanCount() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         try await testApp(database).test(.router) { client in
             for _ in 0..<3 { try await client.execute(uri: "/p/\(statue.code)", method: .get) { _ in } }
@@ -148,7 +148,7 @@ struct PointPageTests {
 
     @Test("a page view writes nothing at once: counts go in together every few seconds (and at shutdown)")
     func scansAreBatched() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         final class Log: @unchecked Sendable {
             let lock = NSLock()
@@ -176,7 +176,7 @@ struct PointPageTests {
 
     @Test("a half-sent request does not hold its connection past the idle timeout")
     func idleConnectionsClose() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         var config = ServerConfig()
         config.idleTimeout = .seconds(1)
         try await testApp(database, config: config).test(.live) { client in

@@ -30,7 +30,7 @@ private let good: [(String, String)] = [("category", "water"), ("description", "
 struct ReportFormTests {
     @Test("the form renders for each point kind, in Chinese and English", arguments: ["statue-south-gate", "station-guard-north", "merchant-pharmacy"])
     func renders(pointID: String) async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let point = try #require(try await database.point(id: pointID))
         try await testApp(database).test(.router) { client in
             for (query, words) in [("", ["吹哨 · 提交", "遇到什么问题？", "个人信息说明", "漏水 / 下水堵塞"]), ("?lang=en", ["Blow the whistle · Send", "What is the problem?", "Your information"])] {
@@ -50,7 +50,7 @@ struct ReportFormTests {
 
     @Test("a good report is committed with its event and outbox rows, then 303 to its status page")
     func goodReport() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         try await testApp(database).test(.router) { client in
             let response = try await submit(client, code: statue.code, fields: good)
@@ -69,7 +69,7 @@ struct ReportFormTests {
 
     @Test("urlencoded forms work too (no photo)")
     func urlencoded() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         try await testApp(database).test(.router) { client in
             let form = try await client.execute(uri: "/p/\(statue.code)", method: .get)
@@ -89,7 +89,7 @@ struct ReportFormTests {
 
     @Test("a photo is stored outside anything served, re-encoded, without EXIF")
     func photo() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         let marker = "GPS 39.9042N 116.4074E"
         let upload = try phoneJPEG(width: 320, height: 240, marker: marker)
@@ -118,7 +118,7 @@ struct ReportFormTests {
             ([("category", "water"), ("description", "漏水"), ("phone", "12345"), ("website", "")], "电话号码不对"),
         ])
     func badFields(fields: [(String, String)], message: String) async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         try await testApp(database).test(.router) { client in
             let response = try await submit(client, code: statue.code, fields: fields)
@@ -133,7 +133,7 @@ struct ReportFormTests {
 
     @Test("a file that is not a photo is refused with a message, nothing stored")
     func notAPhoto() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         try await testApp(database).test(.router) { client in
             let response = try await submit(client, code: statue.code, fields: good, photo: Array("<?php system($_GET[1]); ?>".utf8))
@@ -145,7 +145,7 @@ struct ReportFormTests {
 
     @Test("an oversized body is refused with 413 before it is read")
     func oversize() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         try await testApp(database).test(.router) { client in
             let big = [0xFF, 0xD8, 0xFF] + [UInt8](repeating: 7, count: 9 * 1_048_576)
@@ -158,7 +158,7 @@ struct ReportFormTests {
 
     @Test("a filled honeypot, a forged token and a replayed token are refused")
     func abuse() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         let pharmacy = try #require(try await database.point(id: "merchant-pharmacy"))
         try await testApp(database).test(.router) { client in
@@ -185,7 +185,7 @@ struct ReportFormTests {
 
     @Test("an expired form asks the resident to reopen it")
     func expired() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         let clock = ManualClock()
         try await testApp(database, clock: clock).test(.router) { client in
@@ -201,7 +201,7 @@ struct ReportFormTests {
 
     @Test("too many reports from one place get a clear 429 page")
     func rateLimit() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         let config = ServerConfig(limits: RateLimits(perClient: .init(burst: 2, refillSeconds: 600), perPoint: .init(burst: 100, refillSeconds: 1)))
         try await testApp(database, config: config).test(.router) { client in
@@ -220,7 +220,7 @@ struct ReportFormTests {
 
     @Test("a handful of clients cannot lock out a point: past its limit a report is kept and linked, not refused")
     func busyPointStillAccepts() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         let config = ServerConfig(
             trustedProxies: ["127.0.0.1"],
@@ -257,7 +257,7 @@ struct ReportFormTests {
 
     @Test("XSS in what the resident typed comes back escaped")
     func xss() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         let payload = "\"><script>alert(1)</script><img src=x onerror=alert(2)>"
         try await testApp(database).test(.router) { client in
@@ -273,7 +273,7 @@ struct ReportFormTests {
 
     @Test("a second report on the same problem is linked to the first, and the resident is told")
     func duplicate() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         try await testApp(database).test(.router) { client in
             #expect(try await submit(client, code: statue.code, fields: good).status == .seeOther)
@@ -288,7 +288,7 @@ struct ReportFormTests {
 
     @Test("mistakes, empty POSTs and a filled honeypot never spend a resident's quota")
     func badRequestsAreFree() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         let config = ServerConfig(limits: RateLimits(perClient: .init(burst: 2, refillSeconds: 600), perPoint: .init(burst: 3, refillSeconds: 600)))
         try await testApp(database, config: config).test(.router) { client in
@@ -310,7 +310,7 @@ struct ReportFormTests {
 
     @Test("a description is bounded in bytes and scalars too: one letter with a flood of combining marks is refused")
     func combiningFlood() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         // 40 KB of marks on one letter: one character, re-shown with the message. Two megabytes: refused as it arrives.
         let flood = "a" + String(repeating: "\u{0301}", count: 20_000)
@@ -333,7 +333,7 @@ struct ReportFormTests {
 
     @Test("a replayed form with a photo leaves no photo behind that no report names")
     func replayLeavesNoPhoto() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         let upload = try phoneJPEG(width: 320, height: 240, marker: "x")
         try await testApp(database).test(.router) { client in
@@ -353,7 +353,7 @@ struct ReportFormTests {
 
     @Test("a multipart body with thousands of parts is refused before it is parsed")
     func thousandsOfParts() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         try await testApp(database).test(.router) { client in
             let form = try await client.execute(uri: "/p/\(statue.code)", method: .get)

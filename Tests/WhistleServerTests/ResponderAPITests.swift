@@ -26,7 +26,7 @@ private let statueReport = ReportDraft(
 struct ResponderAPITests {
     @Test("no token, a bad token, a revoked token: 401 problem+json")
     func auth() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         let token = try await database.issueToken(responderID: "r-zhao")
         let revoked = try await database.issueToken(responderID: "r-qian")
         try await database.revokeTokens(responderID: "r-qian")
@@ -46,7 +46,7 @@ struct ResponderAPITests {
 
     @Test("scopes: a worker sees their grids, leaders and the secretary all, a department what was whistled to it")
     func scopes() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         _ = try await database.createReport(statueReport, at: Date())
         var issued: [String: String] = [:]
         for id in ["r-zhao", "r-sun", "r-li", "r-shang", "d-city"] { issued[id] = try await database.issueToken(responderID: id) }
@@ -74,7 +74,7 @@ struct ResponderAPITests {
 
     @Test("a whistle or a reopening through the API wakes the dispatcher: the department is paged now, not at the idle tick")
     func actionsWakeTheDispatcher() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         let number = try await database.createReport(statueReport, at: ManualClock().now().addingTimeInterval(-60)).report.number
         let zhao = try await database.issueToken(responderID: "r-zhao")
         let wakes = WakeCounter()
@@ -103,7 +103,7 @@ struct ResponderAPITests {
 
     @Test("deadline_at is the promise as the dispatcher keeps it: moved with the schedule after a clock step")
     func deadlineFollowsTheSchedule() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         let clock = ManualClock()
         let created = try await database.createReport(statueReport, at: clock.now())
         let zhao = try await database.issueToken(responderID: "r-zhao")
@@ -120,7 +120,7 @@ struct ResponderAPITests {
 
     @Test("every transition, and every refused one with 409")
     func transitions() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         // Before the app's clock: the actions below happen at its time.
         let created = try await database.createReport(statueReport, at: ManualClock().now().addingTimeInterval(-60))
         let number = created.report.number
@@ -176,7 +176,7 @@ struct ResponderAPITests {
 
     @Test("an unknown report is a 404 problem")
     func unknown() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         let token = try await database.issueToken(responderID: "r-li")
         try await testApp(database).test(.router) { client in
             for uri in ["/api/v1/reports/20990101-0001", "/api/v1/reports/nonsense"] {
@@ -191,7 +191,7 @@ struct ResponderAPITests {
 
     @Test("photos: a signed link works for 15 minutes, then not; a forged one never")
     func photoLinks() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         let clock = ManualClock()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         let token = try await database.issueToken(responderID: "r-zhao")
@@ -215,7 +215,7 @@ struct ResponderAPITests {
 
     @Test("the OpenAPI document lists exactly the routes under /api/v1")
     func openAPI() async throws {
-        let database = try apiDatabase()
+        let database = try await apiDatabase()
         let router = try await buildRouter(config: ServerConfig(), database: database)
         let routes = Set(router.routes.map { "\($0.method) \($0.path)" }.filter { $0.contains("/api/v1/") }.map { route in
             route.replacingOccurrences(of: #":([a-z]+)"#, with: "{$1}", options: .regularExpression)
@@ -259,7 +259,7 @@ struct ResponderAPITests {
 struct ResponderAPIExtrasTests {
     @Test("GET /api/v1/sla is for leaders and the secretary, and checks its parameters")
     func sla() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         _ = try await database.createReport(statueReport, at: ManualClock().now().addingTimeInterval(-60))
         let leader = try await database.issueToken(responderID: "r-li")
         let worker = try await database.issueToken(responderID: "r-zhao")
@@ -276,7 +276,7 @@ struct ResponderAPIExtrasTests {
 
     @Test("POST /api/v1/plaques/check judges codes and records genuine ones for a leader")
     func plaqueCheck() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         let leader = try await database.issueToken(responderID: "r-li")
         let worker = try await database.issueToken(responderID: "r-zhao")
@@ -293,7 +293,7 @@ struct ResponderAPIExtrasTests {
 
     @Test("/metrics counts reports, acks within the promise and time to ack")
     func metrics() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         let token = try await database.issueToken(responderID: "r-zhao")
         let clock = ManualClock()
@@ -315,7 +315,7 @@ struct ResponderAPIExtrasTests {
 
     @Test("the live feed ends within a heartbeat once its token is revoked")
     func feedEndsOnRevocation() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         try await testApp(database).test(.router) { client in
             // The revocation must land after the stream opened; on a loaded machine the request may be slow to arrive (a
             // 401 then), so the scenario is tried again with a longer head start.
@@ -349,7 +349,7 @@ struct ResponderAPIExtrasTests {
 
     @Test("/metrics refuses the public behind the proxy, and hosts not named with --metrics-from")
     func metricsNotPublic() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let behindProxy = ServerConfig(trustedProxies: ["127.0.0.1"], metricsFrom: ["198.51.100.7"])
         try await testApp(database, config: behindProxy).test(.live) { client in
             let forwarded: HTTPFields = [HTTPField.Name("X-Forwarded-For")!: "203.0.113.9"]

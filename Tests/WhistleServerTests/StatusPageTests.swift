@@ -23,7 +23,7 @@ private func report(_ client: some TestClientProtocol, code: String, lang: Strin
 struct StatusPageTests {
     @Test("an open report shows the time left in the promise and refreshes itself")
     func open() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         let clock = ManualClock()
         try await testApp(database, clock: clock).test(.router) { client in
@@ -43,7 +43,7 @@ struct StatusPageTests {
 
     @Test("a wrong or missing key is a 404, the same as an unknown number")
     func wrongKey() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         try await testApp(database).test(.router) { client in
             _ = try await report(client, code: statue.code)
@@ -57,7 +57,7 @@ struct StatusPageTests {
 
     @Test("the page shows roles, never a phone: neither the resident's nor a responder's")
     func private_() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         let clock = ManualClock()
         try await testApp(database, clock: clock).test(.router) { client in
@@ -75,7 +75,7 @@ struct StatusPageTests {
 
     @Test("once resolved the resident rates it 1–10, once")
     func rating() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         let statue = try #require(try await database.point(id: "statue-south-gate"))
         let clock = ManualClock()
         try await testApp(database, clock: clock).test(.router) { client in
@@ -120,7 +120,7 @@ struct StatusPageTests {
 
     @Test("a rating body larger than a rating is refused before its key is looked at")
     func ratingBodyBounded() async throws {
-        let database = try seededDatabase()
+        let database = try await seededDatabase()
         _ = try await database.createReport(ReportDraft(pointID: "statue-south-gate", category: "water", description: "漏水", statusKeyHash: Secret.hash("k")), at: ManualClock().now())
         try await testApp(database).test(.router) { client in
             let body = "k=k&rating=9&note=" + String(repeating: "x", count: 64 * 1024)

@@ -22,7 +22,7 @@ private func numbers(_ response: TestResponse) -> Set<String> {
 
 /// The street fixture with one report in each community: `a` on 晨宇's statue, `b` on 华信's, both whistled to d-city.
 private func street() async throws -> (AppDatabase, a: String, b: String, tokens: [String: String]) {
-    let (database, _) = try streetSeeded()
+    let (database, _) = try await streetSeeded()
     let now = Date()
     let a = try await database.createReport(
         ReportDraft(pointID: "statue-south-gate", category: "water", description: "冒水", statusKeyHash: "a"), at: now).report.number
@@ -128,7 +128,7 @@ struct StreetAPITests {
 
     @Test("a point's page and a report's status page name their own community and offer its categories")
     func pages() async throws {
-        let (database, _) = try streetSeeded()
+        let (database, _) = try await streetSeeded()
         let point = try #require(try await database.point(id: "hx-statue-square"))
         try await testApp(database).test(.router) { client in
             let page = String(buffer: try await client.execute(uri: "/p/\(point.code)", method: .get).body)

@@ -11,13 +11,13 @@ import WhistleStore
 import WhistleTestSupport
 
 /// A temp database with the reference community, optionally edited first (the shared fixture).
-func seededDatabase(_ edit: (String) -> String = { $0 }) throws -> AppDatabase {
-    try seeded(edit).0
+func seededDatabase(_ edit: (String) -> String = { $0 }) async throws -> AppDatabase {
+    try await seeded(edit).0
 }
 
 /// The reference community plus r-sun, a grid worker who serves g2 only.
-func apiDatabase() throws -> AppDatabase {
-    try seededDatabase { yaml in
+func apiDatabase() async throws -> AppDatabase {
+    try await seededDatabase { yaml in
         yaml.replacingOccurrences(of: "  - id: r-li\n", with: "  - id: r-sun\n    name: 孙网格员\n    role: grid_worker\n    channels:\n      - log: {}\n  - id: r-li\n")
             .replacingOccurrences(of: "duty:                                    # who answers a grid, when; backup answers at step 2\n",
                 with: "duty:\n  - { grid: g2, responder: r-sun, days: mon-sun, from: \"00:00\", to: \"24:00\" }\n")

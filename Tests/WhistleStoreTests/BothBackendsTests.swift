@@ -204,4 +204,45 @@ struct BothBackendsTests {
         await other.close()
         await database.close()
     }
+
+    @Test("importing a street: the same summaries on both, again nothing changes, a refusal leaves it as it was, a rotated code is void",
+          arguments: StoreBackend.available)
+    func imports(_ backend: StoreBackend) async throws {
+        let database = try await backend.emptyStore()
+        guard case .street(let street, let communities) = try CommunityLoader.loadAny(path: streetFixture()) else {
+            throw ImportError.unreadable("the street fixture is not a street file")
+        }
+        let summaries = try await database.importStreet(street, communities: communities, at: start)
+        #expect(summaries.map(\.title) == ["street 建设街道", "community 1 晨宇社区", "community 2 华信社区"])
+        #expect(summaries[0].responders.created == ["d-property", "d-city", "d-water", "s-duty"])
+        #expect(summaries[1].duty.created == ["\(communities[0].duty.count) rows"] && summaries[2].points.created.contains("hx-statue-square"))
+        let catalogue = try await database.snapshot()
+        #expect(catalogue.communityList.map(\.name) == ["晨宇社区", "华信社区"] && catalogue.street?.name == "建设街道")
+        #expect(catalogue.roster.schedule.shifts.map(\.responderID) == communities.flatMap(\.duty).map(\.responderID), "duty keeps the files' order")
+        let again = try await database.importStreet(street, communities: communities, at: start.addingTimeInterval(60))
+        #expect(again.allSatisfy { !$0.changed }, "\(again)")
+
+        // A point's address cleared, a responder dropped: updated and deactivated, not deleted.
+        var edited = communities[1]
+        edited.points[0].address = nil
+        let dropped = edited.responders.removeLast()
+        let summary = try await database.importCommunity(edited, at: start.addingTimeInterval(120))
+        #expect(summary.points.updated == [edited.points[0].id] && summary.responders.deactivated == [dropped.id])
+        #expect(try await database.point(id: edited.points[0].id)?.address == nil)
+        #expect(try await database.responders().first { $0.id == dropped.id }?.active == false)
+
+        // A collision is refused whole: nothing of the file is written.
+        var collision = communities[1]
+        collision.points.append(communities[0].points[0])
+        let before = try await database.points(includeInactive: true).map(\.id)
+        await #expect(throws: ImportError.self) { try await database.importCommunity(collision, at: start) }
+        #expect(try await database.points(includeInactive: true).map(\.id) == before)
+
+        let point = try #require(try await database.point(id: "hx-statue-square"))
+        let rotated = try await database.rotateCode(pointID: point.id, at: start)
+        #expect(rotated.code != point.code)
+        #expect(try await database.lookup(code: point.code) == .void(rotated))
+        #expect(try await database.lookup(code: rotated.code) == .active(rotated))
+        await database.close()
+    }
 }

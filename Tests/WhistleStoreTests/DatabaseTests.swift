@@ -7,8 +7,8 @@ import WhistleTestSupport
 @Suite("Database file")
 struct DatabaseTests {
     @Test("opening a new file gives WAL and synchronous=FULL, on every open")
-    func pragmas() throws {
-        let (database, path) = try temporaryDatabase()
+    func pragmas() async throws {
+        let (database, path) = try await temporaryDatabase()
         let (mode, sync) = try database.pragmas()
         #expect(mode == "wal")
         #expect(sync == 2)
@@ -17,16 +17,16 @@ struct DatabaseTests {
     }
 
     @Test("migrations create the whole data model")
-    func migrations() throws {
-        let (database, _) = try temporaryDatabase()
-        let tables = try database.writer.read { db in
+    func migrations() async throws {
+        let (database, _) = try await temporaryDatabase()
+        let tables = try await database.writer.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%'")
         }
         for table in ["community", "policy", "grid", "point", "retired_code", "responder", "api_token", "duty", "report", "report_day",
                       "event", "outbox", "scan_count", "login_link", "phone_session"] {
             #expect(tables.contains(table), "missing table \(table)")
         }
-        let reportColumns = try database.writer.read { db in try db.columns(in: "report").map(\.name) }
+        let reportColumns = try await database.writer.read { db in try db.columns(in: "report").map(\.name) }
         for column in ["number", "point_id", "category", "description", "photo_ids", "phone", "status", "duplicate_of", "created_at",
                        "ack_at", "ack_by", "resolved_at", "resolved_by", "rating", "rating_note", "status_key_hash"] {
             #expect(reportColumns.contains(column), "missing report.\(column)")

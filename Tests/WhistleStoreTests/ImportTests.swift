@@ -32,8 +32,8 @@ private func problems(_ edit: (String) -> String) -> String {
 struct ImportTests {
     @Test("the reference file imports everything it names")
     func good() async throws {
-        let (database, _) = try temporaryDatabase()
-        let summary = try database.importCommunity(try CommunityLoader.parse(try referenceYAML()))
+        let (database, _) = try await temporaryDatabase()
+        let summary = try await database.importCommunity(try CommunityLoader.parse(try referenceYAML()))
         #expect(summary.points.created.count == 4)
         #expect(summary.responders.created.count == 6)
         #expect(summary.grids.created == ["g1", "g2"])
@@ -61,9 +61,9 @@ struct ImportTests {
 
     @Test("importing twice changes nothing the second time, and codes stay")
     func idempotent() async throws {
-        let (database, _) = try seeded()
+        let (database, _) = try await seeded()
         let before = try snapshot(database)
-        let summary = try database.importCommunity(try CommunityLoader.parse(try referenceYAML()))
+        let summary = try await database.importCommunity(try CommunityLoader.parse(try referenceYAML()))
         #expect(!summary.changed)
         #expect(summary.description.hasPrefix("no changes"))
         #expect(try snapshot(database) == before)
@@ -71,13 +71,13 @@ struct ImportTests {
 
     @Test("an edited file updates what changed and keeps every code")
     func update() async throws {
-        let (database, _) = try seeded()
+        let (database, _) = try await seeded()
         let codes = Dictionary(uniqueKeysWithValues: try await database.points().map { ($0.id, $0.code) })
         let edited = try parseEdited { yaml in
             yaml.replacingOccurrences(of: "name: 北门门卫室", with: "name: 北门服务微空间")
                 .replacingOccurrences(of: "promise: 10m", with: "promise: 15m")
         }
-        let summary = try database.importCommunity(edited)
+        let summary = try await database.importCommunity(edited)
         #expect(summary.points.updated == ["station-guard-north"])
         #expect(summary.policy.updated == ["escalation"])
         #expect(try await database.point(id: "station-guard-north")?.name == "北门服务微空间")
@@ -87,11 +87,11 @@ struct ImportTests {
 
     @Test("a point left out of the file is deactivated, and its code reads as void")
     func removed() async throws {
-        let (database, _) = try seeded()
+        let (database, _) = try await seeded()
         let pharmacy = try #require(try await database.point(id: "merchant-pharmacy"))
         var file = try CommunityLoader.parse(try referenceYAML())
         file.points.removeAll { $0.id == "merchant-pharmacy" }
-        let summary = try database.importCommunity(file)
+        let summary = try await database.importCommunity(file)
         #expect(summary.points.deactivated == ["merchant-pharmacy"])
         #expect(try await database.lookup(code: pharmacy.code) == .void(try #require(try await database.point(id: "merchant-pharmacy"))))
     }
@@ -134,12 +134,12 @@ struct ImportTests {
     }
 
     @Test("a refused file leaves the database exactly as it was")
-    func refusedChangesNothing() throws {
-        let (database, _) = try seeded()
+    func refusedChangesNothing() async throws {
+        let (database, _) = try await seeded()
         let before = try snapshot(database)
-        #expect(throws: ImportError.self) {
+        await #expect(throws: ImportError.self) {
             let community = try parseEdited { $0.replacingOccurrences(of: "kind: merchant", with: "kind: shop") }
-            try database.importCommunity(community)
+            try await database.importCommunity(community)
         }
         #expect(try snapshot(database) == before)
     }

@@ -13,7 +13,7 @@ private func draft(_ point: String = "statue-south-gate", category: String = "wa
 struct ReportTests {
     @Test("numbers count up within a local day and restart at Shanghai midnight")
     func numbering() async throws {
-        let (database, _) = try seeded()
+        let (database, _) = try await seeded()
         let late = local("2026-11-25T23:59:58")
         let first = try await database.createReport(draft(category: "water"), at: late)
         let second = try await database.createReport(draft(category: "road"), at: late.addingTimeInterval(1))
@@ -28,7 +28,7 @@ struct ReportTests {
 
     @Test("a report, its created event and every escalation step are written together")
     func plannedInOneTransaction() async throws {
-        let (database, _) = try seeded()
+        let (database, _) = try await seeded()
         let mondayMorning = local("2026-11-23T09:00:00")
         let created = try await database.createReport(draft(), at: mondayMorning)
         let id = try #require(created.report.id)
@@ -48,7 +48,7 @@ struct ReportTests {
 
     @Test("who may act is decided in the transaction that acts, on the report as it is then")
     func rulesInsideTheTransaction() async throws {
-        let (database, _) = try seeded()
+        let (database, _) = try await seeded()
         let t0 = local("2026-11-23T09:00:00")
         let number = try await database.createReport(draft(), at: t0).report.number
         try await database.acknowledge(number: number, by: "r-zhao", at: t0.addingTimeInterval(60))
@@ -73,7 +73,7 @@ struct ReportTests {
 
     @Test("reports arriving together share commits; each keeps its own number and its own answer")
     func groupCommit() async throws {
-        let (database, _) = try seeded()
+        let (database, _) = try await seeded()
         let t0 = local("2026-11-23T09:00:00")
         let categories = ["water", "road", "fire", "help"]
         let results = await withTaskGroup(of: Result<CreatedReport, any Error>.self) { group in
@@ -113,7 +113,7 @@ struct ReportTests {
 
     @Test("the store refuses an action on a report outside the actor's scope, as not found")
     func scopeInsideTheTransaction() async throws {
-        let (database, _) = try seeded()
+        let (database, _) = try await seeded()
         let t0 = local("2026-11-23T09:00:00")
         let number = try await database.createReport(draft(), at: t0).report.number
         // A department sees only what was whistled to it: it cannot take an open report, whatever an earlier read said.
@@ -145,7 +145,7 @@ struct ReportTests {
 
     @Test("a second report on the same point and category within 2 hours is linked, not escalated again")
     func duplicates() async throws {
-        let (database, _) = try seeded()
+        let (database, _) = try await seeded()
         let now = local("2026-11-23T09:00:00")
         let original = try await database.createReport(draft(), at: now)
         let repeatReport = try await database.createReport(draft(), at: now.addingTimeInterval(3600))
@@ -161,7 +161,7 @@ struct ReportTests {
 
     @Test("a report on a point with no one on duty goes to the leader and the gap is reported")
     func dutyGap() async throws {
-        let (database, _) = try seeded()
+        let (database, _) = try await seeded()
         // g2 on Monday 07:00: the day shift starts at 08:00 and Sunday had no night shift (mon-fri only).
         let created = try await database.createReport(draft("station-guard-north"), at: local("2026-11-23T07:00:00"))
         #expect(created.dutyGaps.contains(0))
@@ -170,7 +170,7 @@ struct ReportTests {
 
     @Test("rotating a code voids the old plaque and issues a new one")
     func rotation() async throws {
-        let (database, _) = try seeded()
+        let (database, _) = try await seeded()
         let before = try #require(try await database.point(id: "statue-south-gate"))
         let after = try await database.rotateCode(pointID: "statue-south-gate")
         #expect(after.code != before.code)
@@ -183,7 +183,7 @@ struct ReportTests {
 
     @Test("the cached snapshot follows a change made by another process at once: a rotated code is void on the next scan")
     func catalogueFollowsOtherProcesses() async throws {
-        let (server, path) = try seeded()
+        let (server, path) = try await seeded()
         let before = try #require(try await server.point(id: "statue-south-gate"))
         #expect(try await server.lookup(code: before.code) == .active(before))
         // `whistle points rotate` in another process: its own connection, its own cache.
@@ -200,7 +200,7 @@ struct ReportTests {
 
     @Test("scan counts are per point and local day")
     func scans() async throws {
-        let (database, _) = try seeded()
+        let (database, _) = try await seeded()
         try await database.countScan(pointID: "statue-south-gate", at: local("2026-11-25T10:00:00"))
         try await database.countScan(pointID: "statue-south-gate", at: local("2026-11-25T23:00:00"))
         try await database.countScan(pointID: "statue-south-gate", at: local("2026-11-26T01:00:00"))
@@ -215,7 +215,7 @@ struct ReportTests {
 struct RetentionTests {
     @Test("phones and photos older than a year are removed; the report and its figures stay")
     func purge() async throws {
-        let (database, _) = try seeded()
+        let (database, _) = try await seeded()
         let old = try await database.createReport(
             ReportDraft(pointID: "statue-south-gate", category: "water", description: "旧", phone: "13800000009", photoIDs: ["abcdefghijkmnpqrstuvwxyz23.jpg"],
                 statusKeyHash: "h"), at: local("2025-01-10T09:00:00"))
@@ -238,7 +238,7 @@ struct RetentionTests {
 
     @Test("a photo left in incoming/ by a crash: moved into place when a report names it, deleted otherwise, young ones left alone")
     func sweepIncoming() async throws {
-        let (database, _) = try seeded()
+        let (database, _) = try await seeded()
         let incoming = database.incomingPhotosDirectory
         try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
         let named = "abcdefghijkmnpqrstuvwxyz23.jpg", orphan = "zzzzzzzzzzzzzzzzzzzzzzzzzz.jpg", young = "yyyyyyyyyyyyyyyyyyyyyyyyyy.jpg"

@@ -11,7 +11,7 @@ import WhistleTestSupport
 struct RowCodingTests {
     /// A report with every column filled, its timeline and outbox, written by the store as it is today (GRDB).
     private func history() async throws -> (AppDatabase, String) {
-        let (database, _) = try seeded()
+        let (database, _) = try await seeded()
         let created = try await database.createReport(
             ReportDraft(pointID: "statue-south-gate", category: "water", description: "下水道冒水 \"quoted\" 🚰", phone: "13800000009", statusKeyHash: "h"),
             at: local("2026-11-23T09:00:00").addingTimeInterval(0.123))
@@ -88,12 +88,16 @@ struct RowCodingTests {
             again.ackBy = "r-qian"
             #expect(try tx.update(again) == 1)
             #expect(try Report.fetchOne(db, key: viaCodec)?.ackBy == "r-qian")
+            // A nil clears its column (Swift's default `encodeIfPresent` would leave the column out of the UPDATE).
+            again.ackBy = nil
+            #expect(try tx.update(again) == 1)
+            #expect(try Report.fetchOne(db, key: viaCodec)?.ackBy == nil)
         }
     }
 
     @Test("a wrong or missing column is an error naming it")
     func errors() async throws {
-        let (database, _) = try seeded()
+        let (database, _) = try await seeded()
         try await database.read { tx in
             #expect(throws: SQLDecodingError.self) { try tx.fetchAll(Report.self, "SELECT 1 AS id, '20261123-0001' AS number") }
             do {

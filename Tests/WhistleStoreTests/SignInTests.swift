@@ -11,7 +11,7 @@ import WhistleTestSupport
 
     @Test("a sign-in link starts one session, once")
     func singleUse() async throws {
-        let (database, _) = try seeded()
+        let (database, _) = try await seeded()
         let link = try await database.issueLoginLink(responderID: "r-zhao", lifetime: 86400, at: start)
         #expect(link.count == 52)
         // Reading it (the GET page, a chat app's preview) uses nothing up.
@@ -31,7 +31,7 @@ import WhistleTestSupport
 
     @Test("a link expires; a newer link voids the older")
     func expiry() async throws {
-        let (database, _) = try seeded()
+        let (database, _) = try await seeded()
         let link = try await database.issueLoginLink(responderID: "r-zhao", lifetime: 86400, at: start)
         let late = start.addingTimeInterval(86401)
         #expect(try await database.loginLink(token: link, at: late) == .expired)
@@ -44,7 +44,7 @@ import WhistleTestSupport
 
     @Test("a deactivated responder gets no link and loses their sessions")
     func inactive() async throws {
-        let (database, _) = try seeded()
+        let (database, _) = try await seeded()
         let link = try await database.issueLoginLink(responderID: "r-qian", lifetime: 86400, at: start)
         let cookie = try await database.redeemLoginLink(token: link, app: .browser, at: start)
         let unused = try await database.issueLoginLink(responderID: "r-qian", lifetime: 86400, at: start)
@@ -58,7 +58,7 @@ import WhistleTestSupport
 
     @Test("revoking ends every session and voids unused links; one session can be ended alone")
     func revoke() async throws {
-        let (database, _) = try seeded()
+        let (database, _) = try await seeded()
         var cookies: [String] = []
         for app in [PhoneApp.wecom, .feishu] {
             let link = try await database.issueLoginLink(responderID: "r-zhao", lifetime: 86400, at: start)
@@ -79,7 +79,7 @@ import WhistleTestSupport
 
     @Test("a session lasts 180 days from its last use; renewing moves that")
     func lifetime() async throws {
-        let (database, _) = try seeded()
+        let (database, _) = try await seeded()
         let link = try await database.issueLoginLink(responderID: "r-zhao", lifetime: 86400, at: start)
         let cookie = try await database.redeemLoginLink(token: link, app: .browser, at: start)
         let end = start.addingTimeInterval(AppDatabase.sessionLifetime)
@@ -98,7 +98,7 @@ import WhistleTestSupport
 
     @Test("only hashes are stored, and ended sign-ins are deleted after 30 days")
     func storage() async throws {
-        let (database, _) = try seeded()
+        let (database, _) = try await seeded()
         let link = try await database.issueLoginLink(responderID: "r-zhao", lifetime: 86400, at: start)
         let cookie = try await database.redeemLoginLink(token: link, app: .browser, at: start)
         let dump = try await database.writer.read { db in

@@ -27,9 +27,9 @@ private func community(_ name: String, _ edit: (String) -> String = { $0 }) thro
     return try CommunityLoader.parse(edit(try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)))
 }
 
-private func message(_ body: () throws -> Void) -> String {
+private func message(_ body: () async throws -> Void) async -> String {
     do {
-        try body()
+        try await body()
         return ""
     } catch {
         return "\(error)"
@@ -44,9 +44,9 @@ private func draft(_ point: String, _ category: String = "water") -> ReportDraft
 struct StreetTests {
     @Test("a street file imports its departments, staff and both communities in one go; again, nothing changes")
     func imports() async throws {
-        let (database, _) = try temporaryDatabase()
+        let (database, _) = try await temporaryDatabase()
         let (street, communities) = try street()
-        let summaries = try database.importStreet(street, communities: communities)
+        let summaries = try await database.importStreet(street, communities: communities)
         #expect(summaries.map(\.title) == ["street 建设街道", "community 1 晨宇社区", "community 2 华信社区"])
         #expect(summaries[0].responders.created == ["d-property", "d-city", "d-water", "s-duty"])
         let list = try await database.communities()
@@ -58,21 +58,21 @@ struct StreetTests {
         #expect(try await database.point(id: "hx-statue-square")?.communityID == 2)
 
         let before = try catalogue(database)
-        let again = try database.importStreet(street, communities: communities)
+        let again = try await database.importStreet(street, communities: communities)
         #expect(again.allSatisfy { !$0.changed }, "\(again)")
         #expect(try catalogue(database) == before)
     }
 
     @Test("importing one community leaves the other's points, duty and responders as they were")
     func oneCommunityAlone() async throws {
-        let (database, _) = try streetSeeded()
+        let (database, _) = try await streetSeeded()
         let before = try catalogue(database).filter { !$0.contains("hx-") }
         // 华信 drops a point and its only worker's duty changes.
         let edited = try community("huaxin.yaml") { yaml in
             yaml.replacingOccurrences(of: "  - id: hx-station-east\n    kind: station\n    name: 东门服务站\n    grid: hx-g1\n", with: "")
                 .replacingOccurrences(of: "from: \"00:00\", to: \"24:00\" }", with: "from: \"08:00\", to: \"20:00\" }")
         }
-        let summary = try database.importCommunity(edited)
+        let summary = try await database.importCommunity(edited)
         #expect(summary.points.deactivated == ["hx-station-east"])
         #expect(summary.duty.updated == ["1 rows"])
         #expect(summary.responders.deactivated.isEmpty, "another community's responders are not this file's to deactivate")
@@ -85,22 +85,22 @@ struct StreetTests {
 
     @Test("one file owns each id: a collision, a department the street defines, a file without id among several")
     func ownership() async throws {
-        let (database, _) = try streetSeeded()
+        let (database, _) = try await streetSeeded()
         let before = try catalogue(database)
         let collision = try community("huaxin.yaml") { $0.replacingOccurrences(of: "hx-g1", with: "g1") }
-        #expect(message { try database.importCommunity(collision) }.contains("grid 'g1': field 'id' is used by community 1 (晨宇社区)"))
+        #expect(await message { try await database.importCommunity(collision) }.contains("grid 'g1': field 'id' is used by community 1 (晨宇社区)"))
         let department = try community("huaxin.yaml") { yaml in
             yaml.replacingOccurrences(of: "responders:\n", with: "responders:\n  - { id: d-city, name: 城管委, role: department }\n")
         }
-        #expect(message { try database.importCommunity(department) }.contains("responder 'd-city': field 'id' is defined in the street file; remove it here"))
+        #expect(await message { try await database.importCommunity(department) }.contains("responder 'd-city': field 'id' is defined in the street file; remove it here"))
         let noID = try community("huaxin.yaml") { $0.replacingOccurrences(of: "id: 2\n", with: "") }
-        #expect(message { try database.importCommunity(noID) }.contains("community 华信社区: field 'id' is missing"))
+        #expect(await message { try await database.importCommunity(noID) }.contains("community 华信社区: field 'id' is missing"))
         let unknownTarget = try community("huaxin.yaml") { $0.replacingOccurrences(of: "[secretary, street]", with: "[secretary, mayor]") }
-        #expect(message { try database.importCommunity(unknownTarget) }.contains("policy: field 'notify' names 'mayor'"))
+        #expect(await message { try await database.importCommunity(unknownTarget) }.contains("policy: field 'notify' names 'mayor'"))
         #expect(try catalogue(database) == before, "every refusal left the database as it was")
         // A policy may name a shared department.
         let shared = try community("huaxin.yaml") { $0.replacingOccurrences(of: "[secretary, street]", with: "[secretary, d-water]") }
-        #expect(try database.importCommunity(shared).policy.updated == ["escalation"])
+        #expect(try await database.importCommunity(shared).policy.updated == ["escalation"])
     }
 
     @Test("a bad second community file refuses the whole street import, naming the file")
@@ -111,7 +111,7 @@ struct StreetTests {
         for name in ["street.yaml", "community.yaml", "huaxin.yaml"] {
             try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: folder.appendingPathComponent(name))
         }
-        let (database, _) = try streetSeeded()
+        let (database, _) = try await streetSeeded()
         let before = try catalogue(database)
         // Valid alone, refused in the database: 华信 claims 晨宇's grid.
         let huaxin = folder.appendingPathComponent("huaxin.yaml")
@@ -121,33 +121,33 @@ struct StreetTests {
             return
         }
         street.name = "改名街道"
-        #expect(message { try database.importStreet(street, communities: communities) }.contains("grid 'g2': field 'id' is used by community 1"))
+        #expect(await message { try await database.importStreet(street, communities: communities) }.contains("grid 'g2': field 'id' is used by community 1"))
         #expect(try catalogue(database) == before, "the street's new name was rolled back too")
         // A file that does not parse is named with its path.
         try "id: 2\ncommunity: 华信社区\npoints: 5\n".write(to: huaxin, atomically: true, encoding: .utf8)
-        #expect(message { _ = try CommunityLoader.loadAny(path: folder.appendingPathComponent("street.yaml").path) }.hasPrefix("huaxin.yaml: "))
+        #expect(await message { _ = try CommunityLoader.loadAny(path: folder.appendingPathComponent("street.yaml").path) }.hasPrefix("huaxin.yaml: "))
         // Neither or both top-level keys.
         let odd = folder.appendingPathComponent("odd.yaml")
         try "street: 街道\ncommunity: 社区\n".write(to: odd, atomically: true, encoding: .utf8)
-        #expect(message { _ = try CommunityLoader.loadAny(path: odd.path) }.contains("not both"))
+        #expect(await message { _ = try CommunityLoader.loadAny(path: odd.path) }.contains("not both"))
     }
 
     @Test("an upgraded one-community database: the street file takes its departments over")
     func takeover() async throws {
-        let (database, _) = try seeded()  // today's single file: d-city and d-property belong to community 1
+        let (database, _) = try await seeded()  // today's single file: d-city and d-property belong to community 1
         let (street, communities) = try street()
-        let summaries = try database.importStreet(street, communities: communities)
+        let summaries = try await database.importStreet(street, communities: communities)
         #expect(summaries[0].responders.moved == ["d-property", "d-city"])
         #expect(summaries[0].description.contains("2 moved to the street file (d-property, d-city)"))
         #expect(try await database.responders().first { $0.id == "d-city" }?.communityID == nil)
         // The old file, which still lists the departments, is now refused for them.
         let old = try CommunityLoader.parse(try referenceYAML().replacingOccurrences(of: "community: 晨宇社区", with: "id: 1\ncommunity: 晨宇社区"))
-        #expect(message { try database.importCommunity(old) }.contains("responder 'd-property': field 'id' is defined in the street file"))
+        #expect(await message { try await database.importCommunity(old) }.contains("responder 'd-property': field 'id' is defined in the street file"))
     }
 
     @Test("each community's report walks its own ladder; a street step reaches the street's staff")
     func ladders() async throws {
-        let (database, _) = try streetSeeded()
+        let (database, _) = try await streetSeeded()
         let now = local("2026-11-23T10:00:00")
         let a = try await database.createReport(draft("statue-south-gate"), at: now)
         let b = try await database.createReport(draft("hx-statue-square"), at: now)
@@ -164,7 +164,7 @@ struct StreetTests {
 
     @Test("scopes across communities: workers and leaders stay home, the street sees all, a department sees what it was given")
     func scopes() async throws {
-        let (database, _) = try streetSeeded()
+        let (database, _) = try await streetSeeded()
         let now = local("2026-11-23T10:00:00")
         let a = try await database.createReport(draft("statue-south-gate"), at: now).report.number
         let b = try await database.createReport(draft("hx-statue-square"), at: now).report.number
@@ -195,7 +195,7 @@ struct StreetTests {
 
     @Test("the list query and Scope.allows agree for every responder of the street and every report")
     func scopeSQLAgrees() async throws {
-        let (database, _) = try streetSeeded()
+        let (database, _) = try await streetSeeded()
         let now = local("2026-11-23T10:00:00")
         var numbers: [String] = []
         for (index, point) in ["statue-south-gate", "station-guard-north", "hx-statue-square", "hx-station-east"].enumerated() {

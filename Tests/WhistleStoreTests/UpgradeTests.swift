@@ -79,7 +79,7 @@ struct UpgradeTests {
         }
         try await database.writer.write { db in try db.execute(sql: "DELETE FROM street") }
         // The community file it was made from imports as "no changes" (it has no id: still the only community).
-        let summary = try database.importCommunity(try CommunityLoader.parse(try referenceYAML()))
+        let summary = try await database.importCommunity(try CommunityLoader.parse(try referenceYAML()))
         #expect(!summary.changed, "\(summary)")
         // Its history reads as community 1's: the SLA of community 1 equals the SLA of everything.
         let whole = try await database.slaReport(from: "20261123", to: "20261124", by: .grid, now: local("2026-11-25T00:00:00"))

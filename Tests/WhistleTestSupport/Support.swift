@@ -5,7 +5,7 @@ import WhistleCore
 import WhistleStore
 
 /// A fresh database file in its own temp folder.
-public func temporaryDatabase() throws -> (AppDatabase, String) {
+public func temporaryDatabase() async throws -> (AppDatabase, String) {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("whistle-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let path = folder.appendingPathComponent("test.sqlite").path
@@ -27,16 +27,17 @@ public func local(_ text: String) -> Date {
 }
 
 /// Imports the reference community, optionally edited first: the one fixture every test target starts from.
-public func seeded(_ edit: (String) -> String = { $0 }) throws -> (AppDatabase, String) {
-    let (database, path) = try temporaryDatabase()
-    try database.importCommunity(try CommunityLoader.parse(edit(try referenceYAML())))
+public func seeded(_ edit: (String) -> String = { $0 }) async throws -> (AppDatabase, String) {
+    let (database, path) = try await temporaryDatabase()
+    try await database.importCommunity(try CommunityLoader.parse(edit(try referenceYAML())))
     return (database, path)
 }
 
 /// A small history with known answers (see each line), in Asia/Shanghai time, in the reference community (or in
 /// `database`, which must hold its points and responders: community 1 of the street fixture does).
 public func slaHistory(in given: AppDatabase? = nil) async throws -> AppDatabase {
-    let database = try given ?? seeded().0
+    let database: AppDatabase
+    if let given { database = given } else { database = try await seeded().0 }
     func report(_ point: String, _ category: String, _ at: String) async throws -> String {
         try await database.createReport(
             ReportDraft(pointID: point, category: category, description: "测试", statusKeyHash: Secret.hash(at)), at: local(at)
@@ -91,12 +92,12 @@ public func streetFixture() -> String {
 }
 
 /// A database holding the street fixture.
-public func streetSeeded() throws -> (AppDatabase, String) {
-    let (database, path) = try temporaryDatabase()
+public func streetSeeded() async throws -> (AppDatabase, String) {
+    let (database, path) = try await temporaryDatabase()
     guard case .street(let street, let communities) = try CommunityLoader.loadAny(path: streetFixture()) else {
         throw ImportError.unreadable("the street fixture is not a street file")
     }
-    try database.importStreet(street, communities: communities)
+    try await database.importStreet(street, communities: communities)
     return (database, path)
 }
 
@@ -104,7 +105,7 @@ public func streetSeeded() throws -> (AppDatabase, String) {
 /// B1 taken after 1 min, fixed after 30 min, rated 10; B2 taken after 12 min (a breach), not fixed; B3 never taken.
 /// So 华信: 3 reports, 1 kept, 2 breaches, 2 open, rating 10.0 (1); its statue scanned 3 times, its station never.
 public func streetHistory() async throws -> AppDatabase {
-    let database = try await slaHistory(in: try streetSeeded().0)
+    let database = try await slaHistory(in: try await streetSeeded().0)
     func report(_ point: String, _ category: String, _ at: String) async throws -> String {
         try await database.createReport(
             ReportDraft(pointID: point, category: category, description: "测试", statusKeyHash: Secret.hash("b" + at)), at: local(at)

@@ -28,7 +28,7 @@ public enum StoreBackend: String, Sendable, CaseIterable, CustomStringConvertibl
     public func emptyStoreAndAddress() async throws -> (store: AppDatabase, address: String) {
         switch self {
         case .sqlite:
-            let (store, path) = try temporaryDatabase()
+            let (store, path) = try await temporaryDatabase()
             return (store, path)
         case .postgres:
             guard let url = TestBackend.postgresURL else { throw StoreError.unusable(path: "postgres", reason: "no test cluster") }

@@ -23,13 +23,31 @@ extension SQLTransaction {
         try fetchOne(type, "SELECT * FROM \(R.table) WHERE id = ?", [id])
     }
 
-    /// Inserts every encoded column; returns the new row's id when it is an integer (nil for a text key).
+    /// Inserts every encoded column; returns the new row's id when it is an integer (nil for a text key, or for a
+    /// record without an `id`, such as a duty row).
     @discardableResult
     package func insert<R: SQLRecord>(_ record: R) throws -> Int64? {
+        let encoded = try RowEncoding.encode(record)
+        let columns = encoded.filter { !($0.name == "id" && $0.value == .null) }
+        let names = columns.map(\.name).joined(separator: ", ")
+        let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+        let sql = "INSERT INTO \(R.table) (\(names)) VALUES (\(marks))"
+        guard encoded.contains(where: { $0.name == "id" }) else {
+            try execute(sql, SQLArguments(columns.map(\.value)))
+            return nil
+        }
+        let rows = try fetchAll(sql + " RETURNING id", SQLArguments(columns.map(\.value)))
+        if case .integer(let id)? = rows.first?["id"] { return id }
+        return nil
+    }
+
+    /// Inserts the record unless a unique key already holds it (an outbox row planned twice); its new id, or nil.
+    package func insertIfNew<R: SQLRecord>(_ record: R) throws -> Int64? {
         let columns = try RowEncoding.encode(record).filter { !($0.name == "id" && $0.value == .null) }
         let names = columns.map(\.name).joined(separator: ", ")
         let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
-        let rows = try fetchAll("INSERT INTO \(R.table) (\(names)) VALUES (\(marks)) RETURNING id", SQLArguments(columns.map(\.value)))
+        let rows = try fetchAll(
+            "INSERT INTO \(R.table) (\(names)) VALUES (\(marks)) ON CONFLICT DO NOTHING RETURNING id", SQLArguments(columns.map(\.value)))
         if case .integer(let id)? = rows.first?["id"] { return id }
         return nil
     }
@@ -245,6 +263,23 @@ private struct RowEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProto
     mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
         storage.set(key.stringValue, try value.map(encodeColumn) ?? .null)
     }
+
+    // The protocol's own versions of these skip a nil: the column would then be missing from an UPDATE (so it could
+    // never be cleared) and a nil `id` from an INSERT. A nil is a NULL column, as GRDB writes it.
+    mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws { storage.set(key.stringValue, value?.sqlValue ?? .null) }
+    mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws { storage.set(key.stringValue, value?.sqlValue ?? .null) }
+    mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws { storage.set(key.stringValue, value?.sqlValue ?? .null) }
+    mutating func encodeIfPresent(_ value: Float?, forKey key: Key) throws { storage.set(key.stringValue, value.map { .real(Double($0)) } ?? .null) }
+    mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws { storage.set(key.stringValue, value?.sqlValue ?? .null) }
+    mutating func encodeIfPresent(_ value: Int8?, forKey key: Key) throws { storage.set(key.stringValue, value.map { .integer(Int64($0)) } ?? .null) }
+    mutating func encodeIfPresent(_ value: Int16?, forKey key: Key) throws { storage.set(key.stringValue, value.map { .integer(Int64($0)) } ?? .null) }
+    mutating func encodeIfPresent(_ value: Int32?, forKey key: Key) throws { storage.set(key.stringValue, value.map { .integer(Int64($0)) } ?? .null) }
+    mutating func encodeIfPresent(_ value: Int64?, forKey key: Key) throws { storage.set(key.stringValue, value?.sqlValue ?? .null) }
+    mutating func encodeIfPresent(_ value: UInt?, forKey key: Key) throws { storage.set(key.stringValue, value.map { .integer(Int64($0)) } ?? .null) }
+    mutating func encodeIfPresent(_ value: UInt8?, forKey key: Key) throws { storage.set(key.stringValue, value.map { .integer(Int64($0)) } ?? .null) }
+    mutating func encodeIfPresent(_ value: UInt16?, forKey key: Key) throws { storage.set(key.stringValue, value.map { .integer(Int64($0)) } ?? .null) }
+    mutating func encodeIfPresent(_ value: UInt32?, forKey key: Key) throws { storage.set(key.stringValue, value.map { .integer(Int64($0)) } ?? .null) }
+    mutating func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws { storage.set(key.stringValue, value.map { .integer(Int64($0)) } ?? .null) }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         fatalError("nested containers are written as JSON columns")

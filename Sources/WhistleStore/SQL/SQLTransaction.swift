@@ -159,6 +159,17 @@ package struct SQLRow: Sendable {
 package enum SQLDialect: Sendable {
     case sqlite
     case postgres
+
+    /// Appended to a SELECT of a row the transaction will change: PostgreSQL locks it until the commit, so another
+    /// node's transaction waits and then sees the change; SQLite's one writer needs nothing.
+    package var lockForUpdate: String { self == .postgres ? " FOR NO KEY UPDATE" : "" }
+}
+
+extension Date {
+    /// The date as SQLite stores it (GRDB keeps milliseconds): durations computed in Swift then match the stored times.
+    package var millisecondsStored: Date {
+        Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+    }
 }
 
 /// The statements of one transaction, on either backend. Bodies are synchronous, as GRDB's are.
