@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import WhistleCore
 
 extension AppDatabase {
@@ -8,12 +7,12 @@ extension AppDatabase {
     /// rejections and daily scan counts in realistic proportions. Deterministic for a given `seed`.
     /// `untaken` is the share of reports nobody ever took (left open), 2 % unless given.
     public func seedHistory(reports count: Int, days: Int, now: Date, seed: UInt64 = 42, untaken: Double = 0.02) async throws -> Int {
-        try await writer.write { db in
+        try await write { tx in
             // Every community of the street gets its share, by its points, with its own categories, promise and workers.
-            let communities = Dictionary(try Self.communities(db).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            let communities = Dictionary(try Self.communities(tx).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             guard !communities.isEmpty else { throw StoreError.notFound("community (run whistle import)") }
-            let points = try Point.filter(Point.Columns.active).order(Column("id")).fetchAll(db).filter { communities[$0.communityID] != nil }
-            let responders = try Responder.order(Column("id")).fetchAll(db)
+            let points = try tx.fetchAll(Point.self, "SELECT * FROM point WHERE active ORDER BY id").filter { communities[$0.communityID] != nil }
+            let responders = try tx.fetchAll(Responder.self, "SELECT * FROM responder ORDER BY id")
             let workersOf = Dictionary(grouping: responders.filter { $0.role == .gridWorker }, by: { $0.communityID ?? 0 }).mapValues { $0.map(\.id) }
             let departments = responders.filter { $0.role == .department || $0.role == .property }.map(\.id)
             guard !points.isEmpty, !workersOf.isEmpty else { throw StoreError.notFound("points and grid workers") }
@@ -23,14 +22,26 @@ extension AppDatabase {
                 return Double(random >> 11) / Double(1 << 53)
             }
             let start = now.addingTimeInterval(-Double(days) * 86400)
-            let statement = try db.makeStatement(
-                sql: """
+            // Rows go in batches of one multi-row INSERT: one round trip per batch on PostgreSQL.
+            let batchSize = 400
+            var batch: [SQLValue] = []
+            func flush() throws {
+                guard !batch.isEmpty else { return }
+                let row = "(?, ?, ?, '合成记录', ?, ?, ?, ?, ?, ?, ?, ?, ?, 'seed', ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                try tx.execute(
+                    """
                     INSERT INTO report (number, point_id, category, description, status, policy_id, created_at, ack_at, ack_by,
                         resolved_at, resolved_by, breached_at, rating, status_key_hash, whistled_to, whistled_at, reported_in_at,
                         local_day, promise_seconds, ack_seconds, resolve_seconds, promise_due_at, community_id)
-                    VALUES (?, ?, ?, '合成记录', ?, ?, ?, ?, ?, ?, ?, ?, ?, 'seed', ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
+                    VALUES \(Array(repeating: row, count: batch.count / 21).joined(separator: ", "))
+                    """, SQLArguments(batch))
+                batch.removeAll(keepingCapacity: true)
+            }
+            // Numbers go on from the day's last real report, so a seeded history can sit beside one.
             var sequence: [Int: Int] = [:]
+            for row in try tx.fetchAll("SELECT day, last FROM report_day", []) {
+                if let day = Int(try row.get("day", as: String.self)) { sequence[day] = try row.get("last") }
+            }
             var inserted = 0
             // Arrival times first, in order: a real database grows in time order, and so should this one.
             var arrivals: [Date] = []
@@ -42,7 +53,8 @@ extension AppDatabase {
                     let (_, minute) = ShanghaiTime.weekdayAndMinute(created)
                     created = created.addingTimeInterval(Double((600 + Int(next() * 600)) - minute) * 60)
                 }
-                arrivals.append(created)
+                // Whole seconds: SQLite keeps milliseconds, PostgreSQL microseconds; the same seed is the same history on both.
+                arrivals.append(Date(timeIntervalSince1970: created.timeIntervalSince1970.rounded()))
             }
             arrivals.sort()
             for created in arrivals {
@@ -87,31 +99,37 @@ extension AppDatabase {
                 let worker = workers[Int(next() * Double(workers.count))]
                 let breached = (ackSeconds ?? Int.max) > promise && status != "rejected" && status != "duplicate"
                 let rating = resolvedAt != nil && next() < 0.6 ? Int(6 + next() * 5) : nil
-                try statement.execute(arguments: [
+                let values: SQLArguments = [
                     number, point.id, category, status, community.policyID, created, acked, ackSeconds == nil ? nil : worker,
                     resolvedAt, resolvedAt == nil ? nil : worker, breached ? created.addingTimeInterval(Double(promise)) : nil,
                     rating.map { min(10, $0) }, whistledTo, whistledAt, reportedIn, day, promise, ackSeconds,
                     resolvedAt == nil ? nil : resolveSeconds, status == "open" ? created.addingTimeInterval(Double(promise)) : nil,
                     point.communityID,
-                ])
+                ]
+                batch += values.values
+                if batch.count >= batchSize * 21 { try flush() }
                 inserted += 1
             }
+            try flush()
+            let greatest = tx.dialect == .sqlite ? "MAX" : "GREATEST"
             for (day, last) in sequence {
-                try db.execute(
-                    sql: "INSERT INTO report_day (day, last) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET last = MAX(last, excluded.last)",
-                    arguments: [String(day), last])
+                try tx.execute(
+                    "INSERT INTO report_day (day, last) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET last = \(greatest)(report_day.last, excluded.last)",
+                    [String(day), last])
             }
             // Scans: a few per report, and one plaque nobody scans (hidden behind a parked van).
             for dayOffset in 0..<days {
                 let day = ShanghaiTime.dayStamp(now.addingTimeInterval(-Double(dayOffset) * 86400))
                 for point in points.dropLast() {
-                    try db.execute(
-                        sql: "INSERT INTO scan_count (point_id, day, count) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count",
-                        arguments: [point.id, day, Int(Double(count) / Double(days * points.count) * (2 + next() * 4)) + 1])
+                    try tx.execute(
+                        """
+                        INSERT INTO scan_count (point_id, day, count) VALUES (?, ?, ?)
+                        ON CONFLICT (point_id, day) DO UPDATE SET count = scan_count.count + excluded.count
+                        """, [point.id, day, Int(Double(count) / Double(days * points.count) * (2 + next() * 4)) + 1])
                 }
             }
             // Fresh statistics, so the planner knows a year-long period is most of the table.
-            try db.execute(sql: "ANALYZE")
+            try tx.execute("ANALYZE")
             return inserted
         }
     }

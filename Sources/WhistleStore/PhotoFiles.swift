@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Where residents' photos live, and how a photo that never became part of a report is found and removed.
 ///
@@ -51,11 +50,10 @@ extension AppDatabase {
     /// Whether a committed report names the photo. Its report was created within moments of the write: the search
     /// stays on `report_created`, a day either side in case the clock was stepped meanwhile.
     private func isNamedByAReport(_ id: String, writtenAt: Date) async throws -> Bool {
-        try await writer.read { db in
-            try Bool.fetchOne(
-                db,
-                sql: "SELECT EXISTS(SELECT 1 FROM report WHERE created_at BETWEEN ? AND ? AND photo_ids LIKE ? ESCAPE '\\')",
-                arguments: [writtenAt.addingTimeInterval(-86400), writtenAt.addingTimeInterval(86400), "%\"\(id)\"%"]) ?? false
+        try await read { tx in
+            try tx.value(
+                "SELECT EXISTS(SELECT 1 FROM report WHERE created_at BETWEEN ? AND ? AND photo_ids LIKE ? ESCAPE '\\')",
+                [writtenAt.addingTimeInterval(-86400), writtenAt.addingTimeInterval(86400), "%\"\(id)\"%"], as: Bool.self) ?? false
         }
     }
 }

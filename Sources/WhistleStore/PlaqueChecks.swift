@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import WhistleCore
 
 /// The verdict on one code found on a plaque.
@@ -73,18 +72,17 @@ extension AppDatabase {
 
     /// A patrol saw the point's genuine plaque: a `verified` event at the photo's time.
     public func recordVerified(pointID: String, at date: Date, photo: String, by actor: String) async throws {
-        try await writer.write { db in
-            var event = Event(reportID: nil, pointID: pointID, at: date, kind: .verified, actor: actor, detail: ["photo": photo])
-            try event.insert(db)
+        try await write { tx in
+            try tx.insert(Event(reportID: nil, pointID: pointID, at: date, kind: .verified, actor: actor, detail: ["photo": photo]))
         }
     }
 
     /// When each point's plaque was last seen genuine on patrol.
     public func lastVerified() async throws -> [String: Date] {
-        try await writer.read { db in
+        try await read { tx in
             var result: [String: Date] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT point_id, MAX(at) AS at FROM event WHERE kind = 'verified' GROUP BY point_id") {
-                if let id: String = row["point_id"], let at: Date = row["at"] { result[id] = at }
+            for row in try tx.fetchAll("SELECT point_id, MAX(at) AS at FROM event WHERE kind = 'verified' GROUP BY point_id", []) {
+                if let id = try row.optional("point_id", as: String.self), let at = try row.optional("at", as: Date.self) { result[id] = at }
             }
             return result
         }

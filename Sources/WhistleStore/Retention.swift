@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import WhistleCore
 
 extension AppDatabase {
@@ -10,20 +9,17 @@ extension AppDatabase {
     /// Returns how many reports were cleared; photo files are deleted after the commit.
     @discardableResult
     public func purgePersonalData(createdBefore cutoff: Date, at now: Date) async throws -> Int {
-        let cleared = try await writer.write { db -> [(Int64, [String])] in
-            let rows = try Row.fetchAll(
-                db,
-                sql: "SELECT id, photo_ids FROM report WHERE created_at < ? AND (phone IS NOT NULL OR photo_ids <> '[]')",
-                arguments: [cutoff])
-            let items = rows.map { row -> (Int64, [String]) in
-                let json: String = row["photo_ids"]
+        let cleared = try await write { tx -> [(Int64, [String])] in
+            let rows = try tx.fetchAll(
+                "SELECT id, photo_ids FROM report WHERE created_at < ? AND (phone IS NOT NULL OR photo_ids <> '[]')", [cutoff])
+            let items = try rows.map { row -> (Int64, [String]) in
+                let json = try row.get("photo_ids", as: String.self)
                 let photos = (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
-                return (row["id"], photos)
+                return (try row.get("id"), photos)
             }
             for (id, _) in items {
-                try db.execute(sql: "UPDATE report SET phone = NULL, photo_ids = '[]' WHERE id = ?", arguments: [id])
-                var event = Event(reportID: id, at: now, kind: .personalDataRemoved, actor: EventActor.system)
-                try event.insert(db)
+                try tx.execute("UPDATE report SET phone = NULL, photo_ids = '[]' WHERE id = ?", [id])
+                try tx.insert(Event(reportID: id, at: now, kind: .personalDataRemoved, actor: EventActor.system))
             }
             return items
         }

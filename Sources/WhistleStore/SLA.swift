@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import WhistleCore
 
 /// How the SLA report splits its figures.
@@ -162,10 +161,10 @@ extension AppDatabase {
     public func slaReport(
         from: String, to: String, by grouping: SLAGrouping?, communities: Set<Int64>? = nil, now: Date
     ) async throws -> SLAReport {
-        try await writer.read { db in
-            let snapshot = try snapshots.snapshot(db)
+        try await read { tx in
+            let snapshot = try snapshots.snapshot(tx)
             return try SLAQuery(
-                db: db, from: Int(from) ?? 0, to: Int(to) ?? 0, now: now, communities: communities, snapshot: snapshot
+                tx: tx, from: Int(from) ?? 0, to: Int(to) ?? 0, now: now, communities: communities, snapshot: snapshot
             ).report(by: grouping)
         }
     }
@@ -173,7 +172,7 @@ extension AppDatabase {
 
 /// The SQL behind the SLA report. Every aggregate reads the numeric SLA columns (`local_day`, `ack_seconds`, …).
 struct SLAQuery {
-    let db: Database
+    let tx: any SQLTransaction
     let from: Int
     let to: Int
     let now: Date
@@ -209,10 +208,10 @@ struct SLAQuery {
     func regroup(_ grouping: SLAGrouping?) throws -> (String) -> String {
         switch grouping {
         case .grid:
-            let grids = Dictionary(try Point.fetchAll(db).map { ($0.id, $0.gridID) }, uniquingKeysWith: { a, _ in a })
+            let grids = Dictionary(try tx.fetchAll(Point.self, "SELECT * FROM point").map { ($0.id, $0.gridID) }, uniquingKeysWith: { a, _ in a })
             return { grids[$0] ?? $0 }
         case .kind:
-            let kinds = Dictionary(try Point.fetchAll(db).map { ($0.id, $0.kind.rawValue) }, uniquingKeysWith: { a, _ in a })
+            let kinds = Dictionary(try tx.fetchAll(Point.self, "SELECT * FROM point").map { ($0.id, $0.kind.rawValue) }, uniquingKeysWith: { a, _ in a })
             return { kinds[$0] ?? $0 }
         default:
             return { $0 }
@@ -226,7 +225,7 @@ struct SLAQuery {
         // One set of passes over the period: per group when grouped, and the overall row merged from the groups; per
         // community too (in the same pass) when several are covered.
         let scan = try SLAScan.run(
-            db, from: from, to: to, now: now, column: scanColumn(grouping), regroup: try regroup(grouping), communities: communities,
+            tx, from: from, to: to, now: now, column: scanColumn(grouping), regroup: try regroup(grouping), communities: communities,
             byCommunity: several && grouping != .community)
         let (computed, ackOverall, resolveOverall) = figures(scan.groups, grouping: grouping)
         var overall =
@@ -311,9 +310,9 @@ struct SLAQuery {
 
     func labels(_ grouping: SLAGrouping?) throws -> [String: String] {
         switch grouping {
-        case .grid: try Dictionary(Grid.fetchAll(db).map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
-        case .point: try Dictionary(Point.fetchAll(db).map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
-        case .responder: try Dictionary(Responder.fetchAll(db).map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        case .grid: try Dictionary(tx.fetchAll(Grid.self, "SELECT * FROM grid").map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        case .point: try Dictionary(tx.fetchAll(Point.self, "SELECT * FROM point").map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        case .responder: try Dictionary(tx.fetchAll(Responder.self, "SELECT * FROM responder").map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         case .category:
             // Communities keep their own categories; an id shared with different labels shows the first community's.
             Dictionary(covered.flatMap(\.categories).map { ($0.id, $0.label) }, uniquingKeysWith: { a, _ in a })
@@ -364,51 +363,56 @@ struct SLAQuery {
     }
 
     func breaches(limit: Int = 500) throws -> [SLAReport.BreachItem] {
-        let rows = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT report.id, report.number, point.name, report.created_at, report.ack_seconds, report.promise_seconds,
-                    report.community_id
-                FROM report INDEXED BY report_late JOIN point ON point.id = report.point_id
-                WHERE (ack_seconds IS NULL OR ack_seconds > promise_seconds) AND \(Self.counted)\(inCommunities()) AND CASE WHEN ack_seconds IS NOT NULL THEN ack_seconds > promise_seconds
-                    ELSE (julianday(?3) - julianday(report.created_at)) * 86400 > promise_seconds END
-                ORDER BY report.created_at LIMIT \(limit)
-                """, arguments: [from, to, now])
+        let sqlite = tx.dialect == .sqlite
+        let rows = try tx.fetchAll(
+            """
+            SELECT report.id, report.number, point.name, report.created_at, report.ack_seconds, report.promise_seconds,
+                report.community_id
+            FROM report\(sqlite ? " INDEXED BY report_late" : "") JOIN point ON point.id = report.point_id
+            WHERE (ack_seconds IS NULL OR ack_seconds > promise_seconds) AND \(Self.counted)\(inCommunities()) AND CASE WHEN ack_seconds IS NOT NULL THEN ack_seconds > promise_seconds
+                ELSE \(sqlite ? "(julianday(?3) - julianday(report.created_at)) * 86400" : "EXTRACT(EPOCH FROM (?3 - report.created_at))") > promise_seconds END
+            ORDER BY report.created_at LIMIT \(limit)
+            """, [from, to, now])
         let several = covered.count > 1
         return try rows.map { row in
-            let created: Date = row["created_at"]
-            let promise: Int = row["promise_seconds"]
-            let ack: Int? = row["ack_seconds"]
+            let created = try row.get("created_at", as: Date.self)
+            let promise = try row.get("promise_seconds", as: Int.self)
+            let ack = try row.optional("ack_seconds", as: Int.self)
             let late = (ack ?? Int(now.timeIntervalSince(created))) - promise
             var steps: [Int: [String]] = [:]
-            for event in try Event.filter(Column("report_id") == (row["id"] as Int64) && Column("kind") == "notified").order(Column("id")).fetchAll(db) {
+            let events = try tx.fetchAll(
+                Event.self, "SELECT * FROM event WHERE report_id = ? AND kind = 'notified' ORDER BY id", [try row.get("id", as: Int64.self)])
+            for event in events {
                 guard let step = event.detail["step"].flatMap(Int.init), let responder = event.detail["responder"] else { continue }
                 if !(steps[step]?.contains(responder) ?? false) { steps[step, default: []].append(responder) }
             }
             return SLAReport.BreachItem(
-                number: row["number"], point: row["name"],
-                community: several ? snapshot.communities[row["community_id"] as Int64]?.name : nil, createdAt: created,
+                number: try row.get("number"), point: try row.get("name"),
+                community: several ? snapshot.communities[try row.get("community_id", as: Int64.self)]?.name : nil, createdAt: created,
                 lateSeconds: late, taken: ack != nil,
                 notified: steps.keys.sorted().map { "\($0): " + steps[$0]!.joined(separator: ", ") })
         }
     }
 
     func departments() throws -> [SLAReport.DepartmentItem] {
-        let rows = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT report.whistled_to AS id, responder.name AS name,
-                    CAST(ROUND((julianday(reported_in_at) - julianday(whistled_at)) * 86400) AS INTEGER) AS s
-                FROM report INDEXED BY report_whistled JOIN responder ON responder.id = report.whistled_to
-                WHERE whistled_at IS NOT NULL AND \(Self.counted)\(inCommunities()) ORDER BY id, s
-                """, arguments: [from, to])
+        let sqlite = tx.dialect == .sqlite
+        let seconds =
+            sqlite
+            ? "CAST(ROUND((julianday(reported_in_at) - julianday(whistled_at)) * 86400) AS INTEGER)"
+            : "ROUND(EXTRACT(EPOCH FROM (reported_in_at - whistled_at)))::bigint"
+        let rows = try tx.fetchAll(
+            """
+            SELECT report.whistled_to AS id, responder.name AS name, \(seconds) AS s
+            FROM report\(sqlite ? " INDEXED BY report_whistled" : "") JOIN responder ON responder.id = report.whistled_to
+            WHERE whistled_at IS NOT NULL AND \(Self.counted)\(inCommunities()) ORDER BY id, s
+            """, [from, to])
         var items: [String: (name: String, whistled: Int, times: [Int])] = [:]
         for row in rows {
-            let id: String = row["id"]
-            if items[id] == nil { items[id] = (row["name"], 0, []) }
+            let id = try row.get("id", as: String.self)
+            if items[id] == nil { items[id] = (try row.get("name"), 0, []) }
             // In place: copying the entry out and back would copy its growing array on every row.
             items[id]!.whistled += 1
-            if let seconds: Int = row["s"] { items[id]!.times.append(seconds) }
+            if let seconds = try row.optional("s", as: Int.self) { items[id]!.times.append(seconds) }
         }
         return items.keys.sorted().map { id in
             let item = items[id]!
@@ -420,21 +424,21 @@ struct SLAQuery {
     }
 
     func plaques(reports: [String: Int]) throws -> [SLAReport.PlaqueItem] {
-        try Row.fetchAll(
-            db,
-            sql: """
-                SELECT point.id, point.name,
-                    (SELECT COALESCE(SUM(count), 0) FROM scan_count WHERE point_id = point.id AND CAST(day AS INTEGER) BETWEEN ?1 AND ?2) AS scans,
-                    (SELECT MAX(at) FROM event WHERE event.point_id = point.id AND kind = 'verified') AS verified
-                FROM point WHERE point.active\(inCommunities("point")) ORDER BY point.id
-                """, arguments: [from, to]
+        try tx.fetchAll(
+            """
+            SELECT point.id, point.name,
+                (SELECT COALESCE(SUM(count), 0) FROM scan_count WHERE point_id = point.id AND CAST(day AS INTEGER) BETWEEN ?1 AND ?2) AS scans,
+                (SELECT MAX(at) FROM event WHERE event.point_id = point.id AND kind = 'verified') AS verified
+            FROM point WHERE point.active\(inCommunities("point")) ORDER BY point.id
+            """, [from, to]
         ).map { row in
-            let id: String = row["id"]
-            let scans: Int = row["scans"]
+            let id = try row.get("id", as: String.self)
+            let scans = try row.get("scans", as: Int.self)
             let count = reports[id] ?? 0
             return SLAReport.PlaqueItem(
-                point: id, name: row["name"], scans: scans, reports: count,
-                reportsPerScan: scans == 0 ? nil : (Double(count) * 100 / Double(scans)).rounded() / 100, lastVerified: row["verified"])
+                point: id, name: try row.get("name"), scans: scans, reports: count,
+                reportsPerScan: scans == 0 ? nil : (Double(count) * 100 / Double(scans)).rounded() / 100,
+                lastVerified: try row.optional("verified", as: Date.self))
         }
     }
 }

@@ -24,8 +24,9 @@ struct SLAScan {
         var duplicates = 0
         /// Seconds to acknowledge → count; a flat array for the usual range, a dictionary past it.
         var ack = Histogram(limit: 4 * 3600)
-        /// Minutes to fix (in seconds, a multiple of 60) → count.
-        var resolve = Histogram(limit: 60 * 86400)
+        /// Minutes to fix (in seconds, a multiple of 60) → count; kept per minute, so 60 days are 86,400 slots, not
+        /// 5 million (adding one group's distribution to another walks them all).
+        var resolve = Histogram(limit: 60 * 86400, unit: 60)
 
         mutating func add(_ other: Totals) {
             reports += other.reports
@@ -44,25 +45,29 @@ struct SLAScan {
         }
     }
 
-    /// Counts by non-negative integer value: an array up to `limit`, a dictionary for the rare larger values.
+    /// Counts by non-negative integer value: an array up to `limit` (in slots of `unit`: values are multiples of it),
+    /// a dictionary for the rare larger values.
     struct Histogram {
         var counts: [Int]
         var overflow: [Int: Int] = [:]
         let limit: Int
+        let unit: Int
 
-        init(limit: Int) {
-            self.limit = limit
+        init(limit: Int, unit: Int = 1) {
+            self.limit = limit / unit
+            self.unit = unit
             counts = []
         }
 
         @inline(__always)
-        mutating func add(_ value: Int) {
-            guard value >= 0, value < limit else {
-                overflow[value, default: 0] += 1
+        mutating func add(_ value: Int, count: Int = 1) {
+            let slot = value / unit
+            guard value >= 0, slot < limit else {
+                overflow[value, default: 0] += count
                 return
             }
-            if value >= counts.count { counts.append(contentsOf: repeatElement(0, count: value - counts.count + 1)) }
-            counts[value] += 1
+            if slot >= counts.count { counts.append(contentsOf: repeatElement(0, count: slot - counts.count + 1)) }
+            counts[slot] += count
         }
 
         mutating func add(_ other: Histogram) {
@@ -74,7 +79,7 @@ struct SLAScan {
         /// (value, count) pairs, sorted by value.
         var sorted: [(Int, Int)] {
             var result: [(Int, Int)] = []
-            for (value, count) in counts.enumerated() where count > 0 { result.append((value, count)) }
+            for (slot, count) in counts.enumerated() where count > 0 { result.append((slot * unit, count)) }
             result += overflow.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
             return result
         }
@@ -87,6 +92,17 @@ struct SLAScan {
     /// Rejected reports of the period: left out of every figure, and counted so the report can say how many.
     var rejected = 0
     var perPoint: [String: Int] = [:]
+
+    /// The scan on either backend: SQLite's index read row by row (below), or PostgreSQL's aggregates (`aggregated`).
+    static func run(
+        _ tx: any SQLTransaction, from: Int, to: Int, now: Date, column: String?, regroup: (String) -> String, communities: Set<Int64>? = nil,
+        byCommunity: Bool = false
+    ) throws -> SLAScan {
+        if let grdb = tx as? GRDBTransaction {
+            return try run(grdb.db, from: from, to: to, now: now, column: column, regroup: regroup, communities: communities, byCommunity: byCommunity)
+        }
+        return try aggregated(tx, from: from, to: to, now: now, column: column, regroup: regroup, communities: communities, byCommunity: byCommunity)
+    }
 
     /// Reads reports of local days `from`…`to` (rejected ones only counted) of `communities` (nil: all), grouped by
     /// `column`'s value mapped through `regroup`, and also by community when `byCommunity`: totals are kept per
@@ -291,4 +307,130 @@ private struct Interner {
     func string(_ id: Int) -> String { strings[id] }
 
     var isEmpty: Bool { strings.isEmpty }
+}
+
+extension SLAScan {
+    /// The same figures from PostgreSQL: rows cross the network one by one, so the server adds them up. One statement
+    /// over the period's reports with grouping sets: the totals per (community, key), both distributions, the days
+    /// and the points. The same counting rules as `add(row:…)`, written in SQL; `SLAParityTests` holds them equal.
+    static func aggregated(
+        _ tx: any SQLTransaction, from: Int, to: Int, now: Date, column: String?, regroup: (String) -> String, communities: Set<Int64>?,
+        byCommunity: Bool
+    ) throws -> SLAScan {
+        let inCommunities = communities.map { "AND community_id IN (\($0.sorted().map(String.init).joined(separator: ",")))" } ?? ""
+        let counted = "status NOT IN ('rejected', 'duplicate')"
+        let kept = "\(counted) AND ack_seconds <= promise_seconds"
+        let late = """
+            \(counted) AND CASE WHEN ack_seconds IS NOT NULL THEN ack_seconds > promise_seconds
+                ELSE EXTRACT(EPOCH FROM ($3 - created_at)) > promise_seconds END
+            """
+        // The distributions would be thousands of rows (one per second or minute seen); each comes as one text of
+        // `value:count` pairs per (community, key) instead, which costs a fraction to read.
+        let total = 0b001111, ackSet = 0b000111, resolveSet = 0b001011, daySet = 0b111101, pointSet = 0b111110
+        let totalsColumns = ["rejected", "duplicates", "reports", "acked", "kept", "breaches", "ack_max", "resolved", "rating_sum", "ratings", "whistled", "open"]
+        let rows = try tx.fetchAll(
+            """
+            WITH period AS (
+                SELECT local_day, status, point_id, (\(column ?? "'all'"))::text AS key, community_id, promise_seconds, ack_seconds,
+                    resolve_seconds / 60 * 60 AS resolve_minute, rating, whistled_at IS NOT NULL AS whistled, created_at
+                FROM report WHERE local_day BETWEEN $1 AND $2 \(inCommunities)
+            ), sums AS (
+                SELECT GROUPING(community_id, key, ack_seconds, resolve_minute, local_day, point_id) AS set,
+                    community_id, key, ack_seconds, resolve_minute, local_day, point_id,
+                    COUNT(*) FILTER (WHERE status = 'rejected') AS rejected,
+                    COUNT(*) FILTER (WHERE status = 'duplicate') AS duplicates,
+                    COUNT(*) FILTER (WHERE status <> 'rejected') AS listed,
+                    COUNT(*) FILTER (WHERE \(counted)) AS reports,
+                    COUNT(ack_seconds) FILTER (WHERE \(counted)) AS acked,
+                    COUNT(*) FILTER (WHERE \(kept)) AS kept,
+                    COUNT(*) FILTER (WHERE \(late)) AS breaches,
+                    MAX(ack_seconds) FILTER (WHERE \(counted)) AS ack_max,
+                    COUNT(resolve_minute) FILTER (WHERE \(counted)) AS resolved,
+                    COALESCE(SUM(rating) FILTER (WHERE \(counted)), 0) AS rating_sum,
+                    COUNT(rating) FILTER (WHERE \(counted)) AS ratings,
+                    COUNT(*) FILTER (WHERE \(counted) AND whistled) AS whistled,
+                    COUNT(*) FILTER (WHERE \(counted) AND status IN ('open', 'acknowledged', 'whistled')) AS open
+                FROM period
+                GROUP BY GROUPING SETS ((community_id, key), (community_id, key, ack_seconds), (community_id, key, resolve_minute),
+                    (local_day), (point_id))
+            ), flat AS (
+                SELECT set, community_id, key, point_id, COALESCE(ack_seconds, resolve_minute, local_day) AS value,
+                    CASE set WHEN \(ackSet) THEN acked WHEN \(resolveSet) THEN resolved WHEN \(daySet) THEN reports WHEN \(pointSet) THEN listed END AS n,
+                    CASE WHEN set = \(daySet) THEN kept END AS day_kept,
+                    \(totalsColumns.map { "CASE WHEN set = \(total) THEN \($0) END AS \($0)" }.joined(separator: ", "))
+                FROM sums
+            )
+            SELECT set, community_id, key, point_id, n, \(totalsColumns.joined(separator: ", ")), NULL AS list
+            FROM flat WHERE set IN (\(total), \(pointSet))
+            UNION ALL
+            SELECT set, community_id, key, NULL, NULL, \(totalsColumns.map { _ in "NULL" }.joined(separator: ", ")),
+                string_agg(value::text || ':' || n::text || COALESCE(':' || day_kept::text, ''), ',')
+            FROM flat WHERE set IN (\(ackSet), \(resolveSet), \(daySet)) AND value IS NOT NULL AND n > 0
+            GROUP BY set, community_id, key
+            """, [from, to, now])
+        var scan = SLAScan()
+        // Totals per (community, group name), added up as the SQLite scan does, then merged into groups and communities.
+        // Kept in an array and changed in place: a dictionary's value changed through a subscript can be copied whole,
+        // histograms and all, on every row.
+        struct Pair: Hashable {
+            var community: Int64
+            var group: String
+        }
+        var index: [Pair: Int] = [:]
+        var totals: [Totals] = []
+        var names: [Pair] = []
+        func pair(_ row: SQLRow) throws -> Int {
+            let key = Pair(community: try row.get("community_id", as: Int64.self), group: regroup(try row.get("key", as: String.self)))
+            if let found = index[key] { return found }
+            index[key] = totals.count
+            totals.append(Totals())
+            names.append(key)
+            return totals.count - 1
+        }
+        for row in rows {
+            // GROUPING's bits, first argument highest: 0 in a bit means the column is one of this set's keys.
+            let set = try row.get("set", as: Int.self)
+            if set == total {
+                let at = try pair(row)
+                scan.rejected += try row.get("rejected", as: Int.self)
+                var t = Totals()
+                t.duplicates = try row.get("duplicates")
+                t.reports = try row.get("reports")
+                t.acked = try row.get("acked")
+                t.kept = try row.get("kept")
+                t.breaches = try row.get("breaches")
+                t.ackMax = try row.optional("ack_max")
+                t.resolved = try row.get("resolved")
+                t.ratingSum = try row.get("rating_sum")
+                t.ratings = try row.get("ratings")
+                t.whistled = try row.get("whistled")
+                t.open = try row.get("open")
+                totals[at].add(t)
+                continue
+            }
+            if set == pointSet {
+                if let count = try row.optional("n", as: Int.self), count > 0 { scan.perPoint[try row.get("point_id", as: String.self)] = count }
+                continue
+            }
+            guard let list = try row.optional("list", as: String.self) else { continue }
+            let at = set == daySet ? nil : try pair(row)
+            for item in list.split(separator: ",") {
+                let parts = item.split(separator: ":").compactMap { Int($0) }
+                guard parts.count >= 2 else { continue }
+                switch set {
+                case ackSet: totals[at!].ack.add(parts[0], count: parts[1])
+                case resolveSet: totals[at!].resolve.add(parts[0], count: parts[1])
+                default: scan.daily[parts[0]] = (parts[1], parts.count > 2 ? parts[2] : 0)
+                }
+            }
+        }
+        for (at, key) in names.enumerated() {
+            let group = totals[at]
+            if scan.groups[key.group] == nil { scan.groups[key.group] = group } else { scan.groups[key.group]!.add(group) }
+            if byCommunity {
+                if scan.communities[key.community] == nil { scan.communities[key.community] = group } else { scan.communities[key.community]!.add(group) }
+            }
+        }
+        return scan
+    }
 }

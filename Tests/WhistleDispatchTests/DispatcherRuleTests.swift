@@ -273,7 +273,7 @@ struct DispatcherRuleTests {
         let dispatcher = dispatcher(store, clock: clock)
         await #expect(throws: (any Error).self) { try await dispatcher.pass() }
         #expect(try await store.jobDone("purge") == nil, "not marked done")
-        try await store.writer.write { db in try db.execute(sql: "DROP TRIGGER broken") }
+        try await store.write { tx in try tx.execute("DROP TRIGGER broken") }
         await clock.advance(by: .seconds(61))
         try await dispatcher.pass()
         #expect(try await store.jobDone("purge") == t0.addingTimeInterval(61))

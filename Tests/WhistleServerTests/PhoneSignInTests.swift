@@ -93,7 +93,7 @@ struct PhoneSignInTests {
             let after = try await client.execute(uri: "/r", method: .get, headers: zhao.headers)
             #expect(after.status == .seeOther)
             #expect(after.headers[.setCookie]?.contains("Max-Age=0") == true)
-            try await database.writer.write { db in try db.execute(sql: "UPDATE responder SET active = 0 WHERE id = 'r-qian'") }
+            try await database.write { tx in try tx.execute("UPDATE responder SET active = FALSE WHERE id = 'r-qian'") }
             #expect(try await client.execute(uri: "/r", method: .get, headers: qian.headers).status == .seeOther)
         }
     }

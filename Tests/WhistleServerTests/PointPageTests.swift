@@ -56,7 +56,7 @@ struct PointPageTests {
             #expect(!first.contains("\u{1}"))
             // Renamed by another connection (an import, another process): the next page says so.
             let other = try AppDatabase.open(path: database.path)
-            try await other.writer.write { db in try db.execute(sql: "UPDATE point SET name = '红哨子雕塑（新）' WHERE id = 'statue-south-gate'") }
+            try await other.write { tx in try tx.execute("UPDATE point SET name = '红哨子雕塑（新）' WHERE id = 'statue-south-gate'") }
             let renamed = String(buffer: try await client.execute(uri: "/p/\(statue.code)", method: .get).body)
             #expect(renamed.contains("红哨子雕塑（新）"))
             // Kept per language: the English page is its own, with its own token slot filled.

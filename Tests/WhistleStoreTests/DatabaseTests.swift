@@ -4,7 +4,7 @@ import Testing
 import WhistleStore
 import WhistleTestSupport
 
-@Suite("Database file")
+@Suite("Database file", .enabled(if: TestBackend.isSQLite, "SQLite's own file, pragmas and GRDB's records"))
 struct DatabaseTests {
     @Test("opening a new file gives WAL and synchronous=FULL, on every open")
     func pragmas() async throws {

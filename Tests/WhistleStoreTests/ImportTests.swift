@@ -6,10 +6,10 @@ import WhistleStore
 import WhistleTestSupport
 
 /// Everything an import writes, to compare before and after a refused file.
-private func snapshot(_ database: AppDatabase) throws -> [String] {
-    try database.writer.read { db in
+private func snapshot(_ database: AppDatabase) async throws -> [String] {
+    try await database.read { tx in
         try ["community", "policy", "grid", "responder", "duty", "point"].flatMap { table in
-            try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY 1").map { "\(table): \($0)" }
+            try tx.fetchAll("SELECT * FROM \(table) ORDER BY 1", []).map { "\(table): \($0.values)" }
         }
     }
 }
@@ -53,7 +53,7 @@ struct ImportTests {
         let zhao = try #require(responders.first { $0.id == "r-zhao" })
         #expect(zhao.channels == [.webhook(url: "http://127.0.0.1:9911/hook", secret: "change-me")])
         #expect(responders.first { $0.id == "r-li" }?.channels == [.dingtalk(url: "https://oapi.dingtalk.com/robot/send?access_token=EXAMPLE", secret: "SECEXAMPLE")])
-        let duty = try await database.writer.read { db in try DutyShift.fetchAll(db) }
+        let duty = try await database.read { tx in try tx.fetchAll(DutyShift.self, "SELECT * FROM duty") }
         #expect(duty.count == 5)
         #expect(duty.contains { $0.responderID == "r-zhao" && $0.gridID == "g2" && $0.startMinute == 1200 && $0.endMinute == 480 })
         #expect(duty.contains { $0.responderID == "r-qian" && $0.backup })
@@ -62,11 +62,11 @@ struct ImportTests {
     @Test("importing twice changes nothing the second time, and codes stay")
     func idempotent() async throws {
         let (database, _) = try await seeded()
-        let before = try snapshot(database)
+        let before = try await snapshot(database)
         let summary = try await database.importCommunity(try CommunityLoader.parse(try referenceYAML()))
         #expect(!summary.changed)
         #expect(summary.description.hasPrefix("no changes"))
-        #expect(try snapshot(database) == before)
+        #expect(try await snapshot(database) == before)
     }
 
     @Test("an edited file updates what changed and keeps every code")
@@ -136,11 +136,11 @@ struct ImportTests {
     @Test("a refused file leaves the database exactly as it was")
     func refusedChangesNothing() async throws {
         let (database, _) = try await seeded()
-        let before = try snapshot(database)
+        let before = try await snapshot(database)
         await #expect(throws: ImportError.self) {
             let community = try parseEdited { $0.replacingOccurrences(of: "kind: merchant", with: "kind: shop") }
             try await database.importCommunity(community)
         }
-        #expect(try snapshot(database) == before)
+        #expect(try await snapshot(database) == before)
     }
 }

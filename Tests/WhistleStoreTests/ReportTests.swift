@@ -58,7 +58,7 @@ struct ReportTests {
         }
         await #expect(throws: StoreError.self) { try await database.reject(number: number, by: "r-zhao", note: "x", at: t0) }
         // Deactivated after their token was checked: refused inside the write too.
-        try await database.writer.write { db in try db.execute(sql: "UPDATE responder SET active = 0 WHERE id = 'r-zhao'") }
+        try await database.write { tx in try tx.execute("UPDATE responder SET active = FALSE WHERE id = 'r-zhao'") }
         await #expect(throws: StoreError.forbidden("r-zhao is no longer active")) {
             try await database.resolve(number: number, by: "r-zhao", note: "ok", at: t0.addingTimeInterval(180))
         }
@@ -187,7 +187,7 @@ struct ReportTests {
         let before = try #require(try await server.point(id: "statue-south-gate"))
         #expect(try await server.lookup(code: before.code) == .active(before))
         // `whistle points rotate` in another process: its own connection, its own cache.
-        let cli = try AppDatabase.open(path: path)
+        let cli = try await AppDatabase.open(path)
         let rotated = try await cli.rotateCode(pointID: "statue-south-gate")
         guard case .void = try await server.lookup(code: before.code) else {
             Issue.record("the old code still reads as active")
@@ -204,8 +204,8 @@ struct ReportTests {
         try await database.countScan(pointID: "statue-south-gate", at: local("2026-11-25T10:00:00"))
         try await database.countScan(pointID: "statue-south-gate", at: local("2026-11-25T23:00:00"))
         try await database.countScan(pointID: "statue-south-gate", at: local("2026-11-26T01:00:00"))
-        let rows = try await database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT day, count FROM scan_count ORDER BY day").map { "\($0["day"] as String) \($0["count"] as Int)" }
+        let rows = try await database.read { tx in
+            try tx.fetchAll("SELECT day, count FROM scan_count ORDER BY day", []).map { "\(try $0.get("day", as: String.self)) \(try $0.get("count", as: Int.self))" }
         }
         #expect(rows == ["20261125 2", "20261126 1"])
     }

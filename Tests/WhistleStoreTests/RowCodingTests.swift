@@ -7,7 +7,7 @@ import WhistleTestSupport
 
 /// The store's own row codec (for the SQL interface both backends share) reads what GRDB wrote and writes what GRDB
 /// would: the same columns, the same stored text, so the port can go one operation at a time on one file.
-@Suite("Row coding over the SQL interface")
+@Suite("Row coding over the SQL interface", .enabled(if: TestBackend.isSQLite, "SQLite's own file, pragmas and GRDB's records"))
 struct RowCodingTests {
     /// A report with every column filled, its timeline and outbox, written by the store as it is today (GRDB).
     private func history() async throws -> (AppDatabase, String) {

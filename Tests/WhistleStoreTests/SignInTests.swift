@@ -48,7 +48,7 @@ import WhistleTestSupport
         let link = try await database.issueLoginLink(responderID: "r-qian", lifetime: 86400, at: start)
         let cookie = try await database.redeemLoginLink(token: link, app: .browser, at: start)
         let unused = try await database.issueLoginLink(responderID: "r-qian", lifetime: 86400, at: start)
-        try await database.writer.write { db in try db.execute(sql: "UPDATE responder SET active = 0 WHERE id = 'r-qian'") }
+        try await database.write { tx in try tx.execute("UPDATE responder SET active = FALSE WHERE id = 'r-qian'") }
         #expect(try await database.session(cookie: cookie, at: start) == nil)
         #expect(try await database.loginLink(token: unused, at: start) == .expired)
         await #expect(throws: StoreError.self) { try await database.redeemLoginLink(token: unused, app: .browser, at: start) }
@@ -101,8 +101,8 @@ import WhistleTestSupport
         let (database, _) = try await seeded()
         let link = try await database.issueLoginLink(responderID: "r-zhao", lifetime: 86400, at: start)
         let cookie = try await database.redeemLoginLink(token: link, app: .browser, at: start)
-        let dump = try await database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM login_link").description + (try Row.fetchAll(db, sql: "SELECT * FROM phone_session")).description
+        let dump = try await database.read { tx in
+            "\(try tx.fetchAll("SELECT * FROM login_link", []).map(\.values))" + "\(try tx.fetchAll("SELECT * FROM phone_session", []).map(\.values))"
         }
         #expect(!dump.contains(link) && !dump.contains(cookie))
         #expect(dump.contains(Secret.hash(link)) && dump.contains(Secret.hash(cookie)))

@@ -6,10 +6,10 @@ import WhistleStore
 import WhistleTestSupport
 
 /// Every row of the catalogue tables, for "nothing changed" checks.
-private func catalogue(_ database: AppDatabase) throws -> [String] {
-    try database.writer.read { db in
+private func catalogue(_ database: AppDatabase) async throws -> [String] {
+    try await database.read { tx in
         try ["street", "community", "policy", "grid", "responder", "duty", "point"].flatMap { table in
-            try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY 1").map { "\(table): \($0)" }
+            try tx.fetchAll("SELECT * FROM \(table) ORDER BY 1", []).map { "\(table): \($0.values)" }
         }
     }
 }
@@ -57,16 +57,16 @@ struct StreetTests {
         #expect(responders["hx-wang"]?.communityID == 2 && responders["r-zhao"]?.communityID == 1)
         #expect(try await database.point(id: "hx-statue-square")?.communityID == 2)
 
-        let before = try catalogue(database)
+        let before = try await catalogue(database)
         let again = try await database.importStreet(street, communities: communities)
         #expect(again.allSatisfy { !$0.changed }, "\(again)")
-        #expect(try catalogue(database) == before)
+        #expect(try await catalogue(database) == before)
     }
 
     @Test("importing one community leaves the other's points, duty and responders as they were")
     func oneCommunityAlone() async throws {
         let (database, _) = try await streetSeeded()
-        let before = try catalogue(database).filter { !$0.contains("hx-") }
+        let before = try await catalogue(database).filter { !$0.contains("hx-") }
         // 华信 drops a point and its only worker's duty changes.
         let edited = try community("huaxin.yaml") { yaml in
             yaml.replacingOccurrences(of: "  - id: hx-station-east\n    kind: station\n    name: 东门服务站\n    grid: hx-g1\n", with: "")
@@ -77,7 +77,7 @@ struct StreetTests {
         #expect(summary.duty.updated == ["1 rows"])
         #expect(summary.responders.deactivated.isEmpty, "another community's responders are not this file's to deactivate")
         // Community 1's rows are exactly as they were.
-        let after = try catalogue(database).filter { !$0.contains("hx-") && !$0.hasPrefix("community:") && !$0.hasPrefix("policy:") }
+        let after = try await catalogue(database).filter { !$0.contains("hx-") && !$0.hasPrefix("community:") && !$0.hasPrefix("policy:") }
         #expect(after == before.filter { !$0.hasPrefix("community:") && !$0.hasPrefix("policy:") })
         #expect(try await database.points(community: 1).count == 4)
         #expect(try await database.responders().filter { $0.communityID == 1 && $0.active }.count == 4)
@@ -86,7 +86,7 @@ struct StreetTests {
     @Test("one file owns each id: a collision, a department the street defines, a file without id among several")
     func ownership() async throws {
         let (database, _) = try await streetSeeded()
-        let before = try catalogue(database)
+        let before = try await catalogue(database)
         let collision = try community("huaxin.yaml") { $0.replacingOccurrences(of: "hx-g1", with: "g1") }
         #expect(await message { try await database.importCommunity(collision) }.contains("grid 'g1': field 'id' is used by community 1 (晨宇社区)"))
         let department = try community("huaxin.yaml") { yaml in
@@ -97,7 +97,7 @@ struct StreetTests {
         #expect(await message { try await database.importCommunity(noID) }.contains("community 华信社区: field 'id' is missing"))
         let unknownTarget = try community("huaxin.yaml") { $0.replacingOccurrences(of: "[secretary, street]", with: "[secretary, mayor]") }
         #expect(await message { try await database.importCommunity(unknownTarget) }.contains("policy: field 'notify' names 'mayor'"))
-        #expect(try catalogue(database) == before, "every refusal left the database as it was")
+        #expect(try await catalogue(database) == before, "every refusal left the database as it was")
         // A policy may name a shared department.
         let shared = try community("huaxin.yaml") { $0.replacingOccurrences(of: "[secretary, street]", with: "[secretary, d-water]") }
         #expect(try await database.importCommunity(shared).policy.updated == ["escalation"])
@@ -112,7 +112,7 @@ struct StreetTests {
             try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: folder.appendingPathComponent(name))
         }
         let (database, _) = try await streetSeeded()
-        let before = try catalogue(database)
+        let before = try await catalogue(database)
         // Valid alone, refused in the database: 华信 claims 晨宇's grid.
         let huaxin = folder.appendingPathComponent("huaxin.yaml")
         try (try String(contentsOf: huaxin, encoding: .utf8)).replacingOccurrences(of: "hx-g1", with: "g2").write(to: huaxin, atomically: true, encoding: .utf8)
@@ -122,7 +122,7 @@ struct StreetTests {
         }
         street.name = "改名街道"
         #expect(await message { try await database.importStreet(street, communities: communities) }.contains("grid 'g2': field 'id' is used by community 1"))
-        #expect(try catalogue(database) == before, "the street's new name was rolled back too")
+        #expect(try await catalogue(database) == before, "the street's new name was rolled back too")
         // A file that does not parse is named with its path.
         try "id: 2\ncommunity: 华信社区\npoints: 5\n".write(to: huaxin, atomically: true, encoding: .utf8)
         #expect(await message { _ = try CommunityLoader.loadAny(path: folder.appendingPathComponent("street.yaml").path) }.hasPrefix("huaxin.yaml: "))

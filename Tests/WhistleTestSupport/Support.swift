@@ -4,8 +4,15 @@ import GRDB
 import WhistleCore
 import WhistleStore
 
-/// A fresh database file in its own temp folder.
+/// A fresh, empty store: a database file in its own temp folder, or, when `WHISTLE_TEST_BACKEND=postgres` (the second
+/// pass of `make test`), a new database on the test cluster; with its path or URL.
 public func temporaryDatabase() async throws -> (AppDatabase, String) {
+    if TestBackend.current == .postgres { return try await StoreBackend.postgres.emptyStoreAndAddress() }
+    return try temporarySQLiteDatabase()
+}
+
+/// A fresh database file in its own temp folder, whichever backend the pass runs on.
+public func temporarySQLiteDatabase() throws -> (AppDatabase, String) {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("whistle-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let path = folder.appendingPathComponent("test.sqlite").path
@@ -92,8 +99,8 @@ public func streetFixture() -> String {
 }
 
 /// A database holding the street fixture.
-public func streetSeeded() async throws -> (AppDatabase, String) {
-    let (database, path) = try await temporaryDatabase()
+public func streetSeeded(on backend: StoreBackend = TestBackend.current) async throws -> (AppDatabase, String) {
+    let (database, path) = try await backend.emptyStoreAndAddress()
     guard case .street(let street, let communities) = try CommunityLoader.loadAny(path: streetFixture()) else {
         throw ImportError.unreadable("the street fixture is not a street file")
     }

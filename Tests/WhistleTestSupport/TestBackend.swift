@@ -8,6 +8,14 @@ public enum TestBackend {
     public static var postgresURL: String? {
         ProcessInfo.processInfo.environment["WHISTLE_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
+
+    /// The backend of this pass: `WHISTLE_TEST_BACKEND=postgres` runs the suites' stores on the cluster.
+    public static var current: StoreBackend {
+        ProcessInfo.processInfo.environment["WHISTLE_TEST_BACKEND"] == "postgres" && postgresURL != nil ? .postgres : .sqlite
+    }
+
+    /// For `.enabled(if:)`: tests that read SQLite's own file, pragmas or internals run in the SQLite pass only.
+    public static var isSQLite: Bool { current == .sqlite }
 }
 
 /// The backends a test can run on here: SQLite always, PostgreSQL when `make test` started its cluster.
