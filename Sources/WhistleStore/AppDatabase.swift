@@ -7,7 +7,8 @@ import GRDB
 /// could roll back a report the resident already saw accepted.
 public struct AppDatabase: Sendable {
     package let writer: any DatabaseWriter
-    /// The database file (photos live beside it in `path + ".photos"`); for PostgreSQL, its address without a password.
+    /// The database file (photos live beside it in `path + ".photos"`); for PostgreSQL, its URL without the password
+    /// (`PostgresLocation.address`), which opens the same database again.
     public let path: String
     /// Set when the store is on PostgreSQL (issue #15). Operations are moving to the SQL interface one file at a time
     /// (docs/plans/15-postgres.md §8); those not yet moved reach `writer`, which for PostgreSQL is an empty in-memory
@@ -18,7 +19,7 @@ public struct AppDatabase: Sendable {
     public static func open(_ location: String) async throws -> AppDatabase {
         guard PostgresLocation.isURL(location) else { return try open(path: location) }
         let backend = try await PostgresBackend.open(try PostgresLocation.parse(location))
-        return AppDatabase(writer: try DatabaseQueue(), path: backend.location.redacted, postgres: backend)
+        return AppDatabase(writer: try DatabaseQueue(), path: backend.location.address, postgres: backend)
     }
 
     /// Ends a PostgreSQL store's connections (a SQLite file needs nothing).

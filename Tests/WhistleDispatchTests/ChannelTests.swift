@@ -263,9 +263,7 @@ struct ChannelTests {
         #expect(folded.count == 1)
         #expect(folded.first?.split(separator: "\n").last == "详情与接单：http://127.0.0.1:8080/r")
         // 24 reports' first steps: 19 alone, 5 in the folded message; every row is delivered.
-        let undelivered = try await store.writer.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE step = 0 AND delivered_at IS NULL") ?? -1
-        }
+        let undelivered = try await store.value("SELECT COUNT(*) FROM outbox WHERE step = 0 AND delivered_at IS NULL", as: Int.self) ?? -1
         #expect(undelivered == 0)
     }
 
@@ -281,7 +279,7 @@ struct ChannelTests {
         #expect(await receiver.received.count == 1)
 
         // The process stops; seven minutes later a new one opens the same file.
-        let reopened = try AppDatabase.open(path: store.path)
+        let reopened = try await AppDatabase.open(store.path)
         let second = TestClock<Duration>()
         let later = dispatcher(reopened, clock: second, epoch: t0.addingTimeInterval(7 * 60))
         try await later.pass()

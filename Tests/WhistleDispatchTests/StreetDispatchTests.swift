@@ -72,9 +72,8 @@ struct StreetDispatchTests {
         let b = try await store.createReport(draft("hx-statue-square"), at: start).report.number
         let dispatcher = dispatcher(store, clock: clock, epoch: start)
         try await walk(dispatcher, clock, every: 600, for: 14 * 3600)
-        let digests = try await store.writer.read { db in
-            try String.fetchAll(db, sql: "SELECT idem_key FROM outbox WHERE event = 'report.digest' AND delivered_at IS NOT NULL ORDER BY idem_key")
-        }
+        let digests: [String] = try await store.column(
+            "SELECT idem_key FROM outbox WHERE event = 'report.digest' AND delivered_at IS NOT NULL ORDER BY idem_key")
         #expect(digests == ["digest/20261123/hx-sun/0", "digest/20261123/r-shang/0"])
         let forA = try #require(await receiver.received.first { $0.path == "/r-shang" && json($0.body)["event"] as? String == "report.digest" })
         let listA = (json(forA.body)["untaken"] as? [String: Any])?["reports"] as? [[String: Any]] ?? []

@@ -82,14 +82,11 @@ func walk(_ dispatcher: Dispatcher, _ clock: TestClock<Duration>, every seconds:
 
 /// Delivered rows as `step responder event` lines, in delivery order.
 func delivered(_ database: AppDatabase, number: String = "20261123-0001") async throws -> [String] {
-    try await database.writer.read { db in
-        try String.fetchAll(
-            db,
-            sql: """
-                SELECT outbox.step || ' ' || outbox.responder_id || ' ' || outbox.event FROM outbox JOIN report ON report.id = outbox.report_id
-                WHERE report.number = ? AND delivered_at IS NOT NULL ORDER BY delivered_at, outbox.id
-                """, arguments: [number])
-    }
+    try await database.column(
+        """
+        SELECT outbox.step || ' ' || outbox.responder_id || ' ' || outbox.event FROM outbox JOIN report ON report.id = outbox.report_id
+        WHERE report.number = ? AND delivered_at IS NOT NULL ORDER BY delivered_at, outbox.id
+        """, [number])
 }
 
 /// A real HTTP server on loopback that records what it receives and answers as scripted.

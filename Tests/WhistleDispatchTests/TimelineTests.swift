@@ -37,12 +37,12 @@ struct TimelineTests {
         _ = try await store.createReport(draft(), at: t0)
         try await dispatcher.pass()
         try await walk(dispatcher, clock, every: 15, for: 16 * 60)
-        let rows = try store.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT step, responder_id, event, due_at, delivered_at FROM outbox WHERE delivered_at IS NOT NULL ORDER BY due_at, id")
+        let rows = try await store.read { tx in
+            try tx.fetchAll("SELECT step, responder_id, event, due_at, delivered_at FROM outbox WHERE delivered_at IS NOT NULL ORDER BY due_at, id", [])
         }
-        let plan = rows.map { row -> String in
-            let due = (row["due_at"] as Date).timeIntervalSince(t0)
-            return "\(Int(due) / 60):\(String(format: "%02d", Int(due) % 60)) \(row["responder_id"] as String) \(row["event"] as String)"
+        let plan = try rows.map { row -> String in
+            let due = try row.get("due_at", as: Date.self).timeIntervalSince(t0)
+            return "\(Int(due) / 60):\(String(format: "%02d", Int(due) % 60)) \(try row.get("responder_id", as: String.self)) \(try row.get("event", as: String.self))"
         }
         #expect(plan == [
             "0:00 r-zhao report.notify",
@@ -54,7 +54,7 @@ struct TimelineTests {
         ])
         // Each was delivered within one walk step of its due time, none early.
         for row in rows {
-            let lag = (row["delivered_at"] as Date).timeIntervalSince(row["due_at"] as Date)
+            let lag = try row.get("delivered_at", as: Date.self).timeIntervalSince(try row.get("due_at", as: Date.self))
             #expect(lag >= 0 && lag <= 15)
         }
         let report = try #require(try await store.report(number: "20261123-0001"))

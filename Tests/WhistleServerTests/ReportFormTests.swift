@@ -8,9 +8,10 @@ import Testing
 import WhistleCore
 import WhistleServer
 import WhistleStore
+import WhistleTestSupport
 
 private func reportCount(_ database: AppDatabase) async throws -> Int {
-    try await database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report") ?? 0 }
+    try await database.value("SELECT COUNT(*) FROM report") ?? 0
 }
 
 /// GETs the form and POSTs it with `fields` (the token filled in unless given).

@@ -108,8 +108,8 @@ struct ResponderAPITests {
         let created = try await database.createReport(statueReport, at: clock.now())
         let zhao = try await database.issueToken(responderID: "r-zhao")
         // A clock step of ten minutes moved this open promise (as `shiftSchedule` does); every reader must show the same.
-        try await database.writer.write { db in
-            try db.execute(sql: "UPDATE report SET promise_due_at = ? WHERE id = ?", arguments: [clock.now().addingTimeInterval(1200), created.report.id])
+        try await database.write { tx in
+            try tx.execute("UPDATE report SET promise_due_at = ? WHERE id = ?", [clock.now().addingTimeInterval(1200), created.report.id])
         }
         try await testApp(database, clock: clock).test(.router) { client in
             let shown = json(try await client.execute(uri: "/api/v1/reports/\(created.report.number)", method: .get, headers: bearer(zhao)))

@@ -12,6 +12,7 @@ struct PostgresTests {
         #expect(full.user == "whistle" && full.password == "s@cret" && full.host == "db.example.cn" && full.port == 6432)
         #expect(full.database == "street" && full.sslMode == .require && full.pool == 8 && !full.allowFsyncOff)
         #expect(full.redacted == "postgres://whistle@db.example.cn:6432/street")
+        #expect(full.address == "postgres://whistle@db.example.cn:6432/street?sslmode=require&pool=8", "no password, the options kept")
         let plain = try PostgresLocation.parse("postgres://whistle@127.0.0.1/whistle", environment: ["PGPASSWORD": "from-env"])
         #expect(plain.port == 5432 && plain.password == "from-env" && plain.sslMode == .prefer)
         #expect(PostgresLocation.isURL("postgres://x@y/z") && !PostgresLocation.isURL("whistle.sqlite"))

@@ -73,3 +73,15 @@ public func minimalRoster(_ database: AppDatabase, at now: Date = Date()) async 
         }
     }
 }
+
+extension AppDatabase {
+    /// The first column of every row of `sql`, for a test's look at what the store holds, on either backend.
+    package func column<V: SQLValueConvertible>(_ sql: String, _ arguments: SQLArguments = [], as type: V.Type = V.self) async throws -> [V] {
+        try await read { tx in try tx.fetchAll(sql, arguments).map { row in try row.get(row.columns[0], as: V.self) } }
+    }
+
+    /// The first column of the first row, nil for none or NULL.
+    package func value<V: SQLValueConvertible>(_ sql: String, _ arguments: SQLArguments = [], as type: V.Type = V.self) async throws -> V? {
+        try await read { tx in try tx.value(sql, arguments, as: V.self) }
+    }
+}

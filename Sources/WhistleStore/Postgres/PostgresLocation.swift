@@ -17,6 +17,7 @@ public struct PostgresLocation: Sendable, Equatable {
     public var sslMode: SSLMode
     /// Connections this process keeps open at most.
     public var pool: Int
+    public static let defaultPool = 10
     /// Accept a server running with `fsync=off` (the throwaway test cluster); otherwise that server is refused, since
     /// a report it acknowledged could vanish in a power cut.
     public var allowFsyncOff: Bool
@@ -38,7 +39,7 @@ public struct PostgresLocation: Sendable, Equatable {
         var location = PostgresLocation(
             host: host, port: url.port ?? 5432, user: user,
             password: url.password.flatMap { $0.removingPercentEncoding } ?? environment["PGPASSWORD"],
-            database: database.removingPercentEncoding ?? database, sslMode: .prefer, pool: 10, allowFsyncOff: false)
+            database: database.removingPercentEncoding ?? database, sslMode: .prefer, pool: defaultPool, allowFsyncOff: false)
         guard (1...65535).contains(location.port) else { throw refuse("port \(location.port) is out of range") }
         for item in url.queryItems ?? [] {
             let value = item.value ?? ""
@@ -61,6 +62,16 @@ public struct PostgresLocation: Sendable, Equatable {
     /// The address without its password, for logs and messages.
     public var redacted: String {
         "postgres://\(user)@\(host):\(port)/\(database)"
+    }
+
+    /// The URL without its password but with every option that is not the default: what another process opens the
+    /// same store by (its password from `$PGPASSWORD`), and safe to print.
+    public var address: String {
+        var options: [String] = []
+        if sslMode != .prefer { options.append("sslmode=\(sslMode.rawValue)") }
+        if pool != PostgresLocation.defaultPool { options.append("pool=\(pool)") }
+        if allowFsyncOff { options.append("allow_fsync_off=1") }
+        return redacted + (options.isEmpty ? "" : "?" + options.joined(separator: "&"))
     }
 
     static func redact(_ text: String) -> String {
