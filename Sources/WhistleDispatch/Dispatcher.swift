@@ -22,6 +22,9 @@ public final class Dispatcher: Service, Sendable {
         public var lateAfter: TimeInterval = 30
         /// Longest sleep between passes when nothing is due (a safety net; new reports wake the loop).
         public var idle: TimeInterval = 60
+        /// On a store shared by several nodes (PostgreSQL), the longest sleep at all: a report taken in by another node,
+        /// or the steps of a node that died, are seen within this even if no wake-up reaches this node.
+        public var sharedPoll: TimeInterval = 1
         /// Longest single sleep: how soon a step of the wall clock is noticed.
         public var tick: Duration = .seconds(1)
         /// Rows claimed at once, and deliveries in flight at most.
@@ -44,7 +47,7 @@ public final class Dispatcher: Service, Sendable {
     /// This process's claims carry this id; another dispatcher on the same database has its own.
     let claimer = "d-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
     private let signal = WakeSignal()
-    private let robots = RobotLimiter()
+    private let robots: RobotLimiter
     private let state = Mutex(LoopState())
 
     struct LoopState {
@@ -68,6 +71,7 @@ public final class Dispatcher: Service, Sendable {
     ) {
         self.metrics = metrics
         self.database = database
+        self.robots = RobotLimiter(shared: database)
         self.time = time
         self.transport = transport
         self.logger = logger
@@ -163,7 +167,8 @@ public final class Dispatcher: Service, Sendable {
         let row = rows ? ((try? await database.nextDue()) ?? nil) : nil
         let breach = (try? await database.nextBreachDue()) ?? nil
         let job = state.withLock { $0.nextJobCheck }
-        return [row, breach, job, now.addingTimeInterval(settings.idle)].compactMap { $0 }.min() ?? now.addingTimeInterval(settings.idle)
+        let idle = database.isShared ? min(settings.idle, settings.sharedPoll) : settings.idle
+        return [row, breach, job, now.addingTimeInterval(idle)].compactMap { $0 }.min() ?? now.addingTimeInterval(idle)
     }
 
     // MARK: Time
@@ -237,6 +242,8 @@ public final class Dispatcher: Service, Sendable {
             if cleared > 0 { self.logger.info("removed phones and photos older than a year", metadata: ["reports": "\(cleared)"]) }
             // Phone sign-ins that ended a month ago are of no more use to the office's questions.
             try await self.database.purgeSignIns(before: now.addingTimeInterval(-AppDatabase.signInRetention))
+            // Idle rate buckets of the shared store (PostgreSQL): a bucket idle a day is full again anyway.
+            try await self.database.purgeRateBuckets(before: now.addingTimeInterval(-86400))
         }
         // A photo written for a report that never committed (the process died in between) is removed within the hour.
         try await job("photos", at: now, isDue: { last in last.map { now.timeIntervalSince($0) >= 3600 || $0 > now } ?? true }) {
@@ -293,11 +300,11 @@ public final class Dispatcher: Service, Sendable {
             // A digest is a list already: it always travels alone, and waits if its robot has no room.
             if delivery.entry.stage == .digest, RobotLimiter.limits[delivery.channel.kind] != nil, let url = delivery.channel.address {
                 let kind = delivery.channel.kind
-                if await robots.available(robot: url, kind: kind, now: now) > 0 {
-                    await robots.record(robot: url, at: now)
+                let reserved = await robots.reserve(robot: url, kind: kind, wanting: 1, now: time.now())
+                if reserved.granted > 0 {
                     messages.append(Message(rows: [delivery], notifications: [notification(for: delivery)]))
                 } else if let id = delivery.entry.id {
-                    let retry = await robots.nextRoom(robot: url, kind: kind, now: now) ?? now.addingTimeInterval(60)
+                    let retry = reserved.nextRoom ?? now.addingTimeInterval(60)
                     try? await database.postpone(outboxID: id, claimer: claimer, until: retry, reason: "\(kind) robot at its rate limit")
                 }
                 continue
@@ -314,16 +321,19 @@ public final class Dispatcher: Service, Sendable {
             let kind = rows[0].channel.kind
             guard let limit = RobotLimiter.limits[kind] else { continue }
             let notifications = rows.map { notification(for: $0) }
-            let room = await robots.available(robot: url, kind: kind, now: now)
+            // Room is reserved first (on PostgreSQL, against every node's sends), then what the plan did not use goes back.
+            // Reserved at the moment of sending, not of the claim: the platform counts when messages arrive.
+            let reservedAt = time.now()
+            let reserved = await robots.reserve(robot: url, kind: kind, wanting: rows.count, now: reservedAt)
             let plan = Folding.plan(
                 lineBytes: notifications.map { $0.line(now: now).utf8.count }, headerBytes: Self.foldHeader(count: rows.count).utf8.count + 200,
-                room: room, limit: limit.textBytes)
+                room: reserved.granted, limit: limit.textBytes)
             for indices in plan.messages {
-                await robots.record(robot: url, at: now)
                 messages.append(Message(rows: indices.map { rows[$0] }, notifications: indices.map { notifications[$0] }))
             }
+            await robots.release(robot: url, count: reserved.granted - plan.messages.count, now: reservedAt)
             if !plan.waiting.isEmpty {
-                let retry = await robots.nextRoom(robot: url, kind: kind, now: now) ?? now.addingTimeInterval(limit.window)
+                let retry = reserved.nextRoom ?? now.addingTimeInterval(limit.window)
                 for index in plan.waiting {
                     guard let id = rows[index].entry.id else { continue }
                     try? await database.postpone(outboxID: id, claimer: claimer, until: retry, reason: "\(kind) robot at its rate limit")

@@ -1,4 +1,5 @@
 import Foundation
+import WhistleStore
 
 /// Sliding-window limits of the chat robots: WeCom and DingTalk take 20 messages a minute per robot,
 /// Feishu 5 a second. A robot near its limit gets folded messages that list every report, never a cut one.
@@ -17,24 +18,45 @@ actor RobotLimiter {
     ]
 
     private var sent: [String: [Date]] = [:]
+    /// The store, when several nodes share it: the window is then the robot's, kept in the database, not this node's.
+    private let shared: AppDatabase?
 
-    /// How many more messages `robot` may take now.
-    func available(robot: String, kind: String, now: Date) -> Int {
-        guard let limit = Self.limits[kind] else { return .max }
-        let recent = (sent[robot] ?? []).filter { now.timeIntervalSince($0) < limit.window }
-        sent[robot] = recent
-        return max(0, limit.count - recent.count)
+    init(shared: AppDatabase? = nil) {
+        self.shared = shared?.isShared == true ? shared : nil
     }
 
-    /// When the robot next has room, if it has none now.
-    func nextRoom(robot: String, kind: String, now: Date) -> Date? {
-        guard let limit = Self.limits[kind], let oldest = sent[robot]?.min(), available(robot: robot, kind: kind, now: now) == 0 else {
-            return nil
+    /// Kept on top of a platform's window: a message reaches the platform a moment after its send was reserved (and
+    /// another node's clock may be a little off), and the platform counts by its own clock.
+    static let margin: TimeInterval = 1
+
+    /// Reserves up to `wanting` of `robot`'s sends now; returns how many it got and, when that leaves the robot full,
+    /// when it next has room. If the shared store cannot answer, this node's own window decides meanwhile.
+    func reserve(robot: String, kind: String, wanting: Int, now: Date) async -> (granted: Int, nextRoom: Date?) {
+        guard var limit = Self.limits[kind] else { return (wanting, nil) }
+        limit.window += Self.margin
+        if let shared,
+            let result = try? await shared.reserveRobotSends(robot: robot, limit: limit.count, window: limit.window, wanting: wanting, now: now)
+        {
+            return result
         }
-        return oldest.addingTimeInterval(limit.window)
+        var recent = (sent[robot] ?? []).filter { now.timeIntervalSince($0) < limit.window }
+        let granted = max(0, min(wanting, limit.count - recent.count))
+        recent += repeatElement(now, count: granted)
+        sent[robot] = recent
+        let next = recent.count >= limit.count ? recent.min().map { $0.addingTimeInterval(limit.window) } : nil
+        return (granted, next)
     }
 
-    func record(robot: String, at now: Date) {
-        sent[robot, default: []].append(now)
+    /// Gives back sends reserved at `now` that no message used.
+    func release(robot: String, count: Int, now: Date) async {
+        guard count > 0 else { return }
+        if let shared, (try? await shared.releaseRobotSends(robot: robot, count: count, at: now)) != nil { return }
+        var recent = sent[robot] ?? []
+        var left = count
+        for index in recent.indices.reversed() where left > 0 && recent[index] == now {
+            recent.remove(at: index)
+            left -= 1
+        }
+        sent[robot] = recent
     }
 }

@@ -56,8 +56,8 @@ func buildRouter(
     HealthController(database: database).addRoutes(to: router)
     PointController(
         database: database, pages: pages, clock: clock, tokens: tokens, photos: photos,
-        trustedProxies: config.trustedProxies, clientLimiter: RateLimiter(config.limits.perClient),
-        pointLimiter: RateLimiter(config.limits.perPoint), scans: scans, notifier: notifier, metrics: metrics, logger: logger
+        trustedProxies: config.trustedProxies, clientLimiter: RateLimiter(config.limits.perClient, shared: (database, "client")),
+        pointLimiter: RateLimiter(config.limits.perPoint, shared: (database, "point")), scans: scans, notifier: notifier, metrics: metrics, logger: logger
     ).addRoutes(to: router.group("p"))
     StatusController(database: database, pages: pages, clock: clock).addRoutes(to: router.group("t"))
     let actions = ResponderActions(database: database, clock: clock, notifier: notifier, metrics: metrics)
@@ -66,7 +66,7 @@ func buildRouter(
     let cookies = PhoneCookies(key: try await database.serverKey(named: PhoneCookies.keyName), trustedProxies: config.trustedProxies)
     let phone = PhoneController(
         database: database, pages: pages, clock: clock, cookies: cookies, actions: actions, links: links,
-        loginLimiter: RateLimiter(.init(burst: 10, refillSeconds: 60)), logger: logger)
+        loginLimiter: RateLimiter(.init(burst: 10, refillSeconds: 60), shared: (database, "login")), logger: logger)
     phone.addPublicRoutes(to: router.group("r"))
     phone.addRoutes(to: router.group("r").add(middleware: PhoneSessionMiddleware(database: database, cookies: cookies, clock: clock)))
     responders.addPhotoRoute(to: router.group("api/v1"))

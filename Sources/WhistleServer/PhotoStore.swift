@@ -2,11 +2,12 @@ import Foundation
 import WhistleImaging
 import WhistleStore
 
-/// Residents' photos on disk, beside the database and outside anything served: named by the server, metadata gone.
+/// Residents' photos: sanitised here (named by the server, metadata gone), kept by the store (files beside a SQLite
+/// database, rows on PostgreSQL), never served from anything public.
 ///
-/// A photo is written into `incoming/` before its report commits and moved into place after (`settle`); one refused
-/// on the way is removed at once, and one left behind by a crash is swept by the dispatcher's `photos` job
-/// (`AppDatabase.sweepIncomingPhotos`). So no photo outlives its request unless a report names it.
+/// A photo is kept before its report commits and settled after (`settle`); one refused on the way is removed at once,
+/// and one left unsettled by a crash is swept by the dispatcher's `photos` job (`AppDatabase.sweepIncomingPhotos`). So
+/// no photo outlives its request unless a report names it.
 struct PhotoStore: Sendable {
     let database: AppDatabase
     /// libvips decodes are CPU-bound and long: they run on their own threads, at most one per spare core, so two large
@@ -14,48 +15,29 @@ struct PhotoStore: Sendable {
     let gate = DecodeGate(slots: max(1, ProcessInfo.processInfo.activeProcessorCount - 1), queue: 8)
     private static let workers = DispatchQueue(label: "whistle.photos", attributes: .concurrent)
 
-    /// Sanitises and writes a photo into `incoming/`; returns its id (the file name). The file is durable before the
-    /// report commits. Throws `PhotoError.unavailable` when more photos wait than the gate queues (the resident is
-    /// asked to retry).
+    /// Sanitises and keeps a photo; returns its id. It is durable before the report commits. Throws
+    /// `PhotoError.unavailable` when more photos wait than the gate queues (the resident is asked to retry).
     func save(_ bytes: [UInt8]) async throws -> String {
         guard await gate.enter() else { throw PhotoError.unavailable("the server is busy with other photos; try again in a minute") }
-        let directory = database.incomingPhotosDirectory
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<String, any Error>, Never>) in
-            Self.workers.async { continuation.resume(returning: Result { try Self.write(bytes, into: directory) }) }
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Data, any Error>, Never>) in
+            Self.workers.async { continuation.resume(returning: Result { try Photo.sanitize(bytes).jpeg }) }
         }
         await gate.leave()
-        return try result.get()
+        return try await database.storePhoto(try result.get())
     }
 
-    private static func write(_ bytes: [UInt8], into directory: String) throws -> String {
-        let photo = try Photo.sanitize(bytes)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let id = Secret.generate(bytes: 16) + ".jpg"
-        let url = URL(fileURLWithPath: directory).appendingPathComponent(id)
-        try photo.jpeg.write(to: url, options: [.atomic])
-        // Data.write(.atomic) renames into place; fsync the file so a crash cannot leave a report pointing at nothing.
-        let handle = try FileHandle(forWritingTo: url)
-        try handle.synchronize()
-        try handle.close()
-        return id
-    }
-
-    /// Moves committed reports' photos out of `incoming/`. A crash before this is harmless: `url(of:)` looks in both
-    /// places and the sweep moves a named photo into place.
-    func settle(_ ids: [String]) {
-        for id in ids where AppDatabase.isPhotoID(id) {
-            try? FileManager.default.moveItem(
-                atPath: database.incomingPhotosDirectory + "/" + id, toPath: database.photosDirectory + "/" + id)
-        }
+    /// Settles committed reports' photos. A crash before this is harmless: the sweep settles a photo a report names.
+    func settle(_ ids: [String]) async {
+        await database.settlePhotos(ids)
     }
 
     /// Removes photos no report refers to (the report was refused after they were written).
-    func remove(_ ids: [String]) {
-        for id in ids { if let path = database.photoPath(id) { try? FileManager.default.removeItem(atPath: path) } }
+    func remove(_ ids: [String]) async {
+        await database.removePhotos(ids)
     }
 
-    func url(of id: String) -> URL? {
-        database.photoPath(id).map { URL(fileURLWithPath: $0) }
+    func data(of id: String) async -> Data? {
+        try? await database.photoData(id)
     }
 }
 

@@ -122,15 +122,17 @@ struct PointController: Sendable {
                     photoIDs: photoIDs, statusKeyHash: Secret.hash(key), formNonce: nonce, pointBusy: pointBusy),
                 at: now)
         } catch StoreError.replayed {
-            photos.remove(photoIDs)
+            await photos.remove(photoIDs)
             return pages.message(language, title: "replayed_title", body: "replayed_body", link: formLink, status: .conflict)
         } catch {
-            // Nothing was stored: neither may its photo be.
-            photos.remove(photoIDs)
-            throw error
+            // Nothing was stored (the database is down or refused the write): neither may its photo be, and the
+            // resident is told plainly that it was not received, never shown a bare 500.
+            await photos.remove(photoIDs)
+            logger.error("report not stored", metadata: ["point": "\(point.id)", "error": "\(error)"])
+            return pages.message(language, title: "unavailable_title", body: "unavailable_body", link: formLink, status: .serviceUnavailable)
         }
         // Committed: only now is the resident told it was received.
-        photos.settle(photoIDs)
+        await photos.settle(photoIDs)
         notifier()
         metrics.reportReceived(duplicate: created.original != nil, dutyGaps: created.dutyGaps.count, firstInCommit: created.firstInCommit)
         if !created.dutyGaps.isEmpty {

@@ -1,6 +1,9 @@
 import Foundation
+import WhistleStore
 
-/// Token buckets by key, in memory: limits reset on restart, which is fine for flood control.
+/// Token buckets by key, in memory: limits reset on restart, which is fine for flood control. With several nodes on
+/// PostgreSQL the buckets live in the store instead (`shared`), so a resident's limit is theirs whichever node they
+/// reach; if the database cannot answer, this node's own buckets decide meanwhile.
 ///
 /// Memory is bounded: at most `maxKeys` buckets. Buckets that have refilled hold nothing a fresh one would not and are
 /// swept, at most once a second; if a flood of addresses still leaves too many, the least recently used half goes (a
@@ -15,14 +18,27 @@ actor RateLimiter {
     private let maxKeys: Int
     private var states: [String: State] = [:]
     private var sweptAt = Date.distantPast
+    /// The store and the bucket's name when every node must share it.
+    private let shared: (store: AppDatabase, name: String)?
 
-    init(_ bucket: RateLimits.Bucket, maxKeys: Int = 100_000) {
+    init(_ bucket: RateLimits.Bucket, maxKeys: Int = 100_000, shared: (store: AppDatabase, name: String)? = nil) {
         self.bucket = bucket
         self.maxKeys = maxKeys
+        self.shared = shared.flatMap { $0.store.isShared ? $0 : nil }
     }
 
     /// Takes one token for `key`; false when the bucket is empty.
-    func take(_ key: String, now: Date) -> Bool {
+    func take(_ key: String, now: Date) async -> Bool {
+        if let shared,
+            let allowed = try? await shared.store.takeToken(
+                bucket: shared.name, key: key, burst: bucket.burst, refillSeconds: bucket.refillSeconds, now: now)
+        {
+            return allowed
+        }
+        return takeLocally(key, now: now)
+    }
+
+    private func takeLocally(_ key: String, now: Date) -> Bool {
         let capacity = Double(bucket.burst)
         var state = states[key] ?? State(tokens: capacity, updated: now)
         let earned = max(0, now.timeIntervalSince(state.updated)) / bucket.refillSeconds
@@ -36,7 +52,13 @@ actor RateLimiter {
     }
 
     /// Whether `key` has a token now, without taking it.
-    func has(_ key: String, now: Date) -> Bool {
+    func has(_ key: String, now: Date) async -> Bool {
+        if let shared,
+            let has = try? await shared.store.takeToken(
+                bucket: shared.name, key: key, burst: bucket.burst, refillSeconds: bucket.refillSeconds, now: now, peek: true)
+        {
+            return has
+        }
         guard let state = states[key] else { return true }
         return min(Double(bucket.burst), state.tokens + max(0, now.timeIntervalSince(state.updated)) / bucket.refillSeconds) >= 1
     }

@@ -214,8 +214,7 @@ struct ResponderController: Sendable {
     @Sendable func photo(_ request: Request, context: WhistleRequestContext) async throws -> Response {
         let id = context.parameters.get("id") ?? ""
         let query = request.uri.queryParameters
-        guard links.verify(id, expires: query.get("exp"), signature: query.get("sig"), now: clock.now()), let url = photos.url(of: id),
-            let data = try? Data(contentsOf: url)
+        guard links.verify(id, expires: query.get("exp"), signature: query.get("sig"), now: clock.now()), let data = await photos.data(of: id)
         else { throw APIError.notFound("no such photo, or the link has expired") }
         return Response(
             status: .ok, headers: [.contentType: "image/jpeg", .cacheControl: "private, max-age=900"],

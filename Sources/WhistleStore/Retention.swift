@@ -17,8 +17,9 @@ extension AppDatabase {
                 let photos = (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
                 return (try row.get("id"), photos)
             }
-            for (id, _) in items {
+            for (id, photos) in items {
                 try tx.execute("UPDATE report SET phone = NULL, photo_ids = '[]' WHERE id = ?", [id])
+                try Self.deletePhotoRows(photos, tx)
                 try tx.insert(Event(reportID: id, at: now, kind: .personalDataRemoved, actor: EventActor.system))
             }
             return items

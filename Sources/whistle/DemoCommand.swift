@@ -10,14 +10,14 @@ struct DemoCommand: AsyncParsableCommand {
         abstract: "Seed the sample street and its communities (if the database is empty) and serve them, printing their URLs and a QR."
     )
 
-    @Option(help: "SQLite database file.") var db = "demo.sqlite"
+    @Option(help: "SQLite database file or postgres:// URL.") var db = "demo.sqlite"
     @OptionGroup var listen: ListenOptions
     @Option(help: "The sample street file (or a single community file).") var file = "assets/demo/street.yaml"
     @Option(help: "Address printed into QR codes, e.g. http://192.168.1.20:8080 so a phone on the LAN can open it.")
     var baseURL: String?
 
     func run() async throws {
-        let store = try DatabaseOptions(db: db).open()
+        let store = try await DatabaseOptions(db: db).open()
         try await oneLine {
             if try await store.isEmpty() {
                 let address = baseURL ?? "http://\(listen.host == "0.0.0.0" ? "127.0.0.1" : listen.host):\(listen.port)"

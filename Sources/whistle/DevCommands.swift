@@ -53,7 +53,7 @@ struct DevCommands: AsyncParsableCommand {
 
         func run() async throws {
             try await oneLine {
-                let store = try database.open()
+                let store = try await database.open()
                 guard try await store.point(id: point) != nil else { throw CLIError("no point '\(point)'") }
                 let tokens = FormTokens(key: try await store.serverKey(named: FormTokens.keyName))
                 let now = Date()

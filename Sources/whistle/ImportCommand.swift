@@ -27,7 +27,7 @@ struct ImportCommand: AsyncParsableCommand {
             } catch {
                 throw refused(error)
             }
-            let store = try database.open()
+            let store = try await database.open()
             do {
                 switch parsed {
                 case .community(let community):

@@ -17,7 +17,7 @@ extension DevCommands {
 
         func run() async throws {
             try await oneLine {
-                let store = try database.open()
+                let store = try await database.open()
                 guard let community = try await store.communities().first else { throw CLIError("no community: run whistle import first") }
                 // Three hours after the history ends, so no new report is linked as a duplicate of a synthetic one.
                 let time = ManualTime(Date().addingTimeInterval(3 * 3600))

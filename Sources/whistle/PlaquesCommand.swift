@@ -38,7 +38,7 @@ struct PlaquesCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await oneLine {
-            let store = try database.open()
+            let store = try await database.open()
             let snapshot = try await store.snapshot()
             guard !snapshot.communities.isEmpty else { throw CLIError("no community yet: run `whistle import` first") }
             if let community, snapshot.communities[community] == nil { throw CLIError("no community \(community)") }

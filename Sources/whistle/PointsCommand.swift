@@ -19,7 +19,7 @@ struct PointsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await oneLine {
-                let store = try database.open()
+                let store = try await database.open()
                 let snapshot = try await store.snapshot()
                 guard !snapshot.communities.isEmpty else { throw CLIError("no community yet: run `whistle import` first") }
                 if let community, snapshot.communities[community] == nil { throw CLIError("no community \(community)") }
@@ -58,7 +58,7 @@ struct PointsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await oneLine {
-                let store = try database.open()
+                let store = try await database.open()
                 let point = try await store.rotateCode(pointID: id)
                 guard let community = try await store.community(id: point.communityID) else { throw CLIError("point '\(id)' has no community") }
                 print("\(point.id): new code \(point.code); reprint its plaque: \(community.url(for: point))")

@@ -15,7 +15,7 @@ struct ResponderCommands: AsyncParsableCommand {
 
         func run() async throws {
             try await oneLine {
-                let store = try database.open()
+                let store = try await database.open()
                 let responders = try await store.responders()
                 let table = [["ID", "ROLE", "NAME", "PHONE", "CHANNELS"]]
                     + responders.map { responder in

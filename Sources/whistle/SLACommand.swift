@@ -26,7 +26,7 @@ struct SLACommand: AsyncParsableCommand {
     @Option(help: "Only this community (by id); default every community, side by side.") var community: Int64?
     @Option(help: "table, csv, json or html.") var format: Format = .table
     @Option(help: "Write to this file instead of standard output.") var out: String?
-    @Option(help: .init("SQLite database file.", valueName: "file")) var db: String?
+    @Option(help: .init("SQLite database file or postgres:// URL (default: $WHISTLE_DB or ./whistle.sqlite).", valueName: "file|url")) var db: String?
     @Option(help: "A Whistle server, to read the figures through its API.") var server: String?
     @Option(help: "Your API token for --server.") var token: String?
 
@@ -46,7 +46,7 @@ struct SLACommand: AsyncParsableCommand {
                 decoder.dateDecodingStrategy = .iso8601
                 report = try decoder.decode(SLAReport.self, from: try await api.get(query))
             } else {
-                let store = try DatabaseOptions(db: db ?? ProcessInfo.processInfo.environment["WHISTLE_DB"] ?? "whistle.sqlite").open()
+                let store = try await DatabaseOptions(db: db ?? ProcessInfo.processInfo.environment["WHISTLE_DB"] ?? "whistle.sqlite").open()
                 if let community, try await store.community(id: community) == nil {
                     throw CLIError("no community \(community) in this database (whistle points list shows them)")
                 }

@@ -18,7 +18,7 @@ struct ScanCommand: AsyncParsableCommand {
     @Argument(help: "Photos, or folders of photos.") var paths: [String]
     @Flag(help: "Print JSON for scripts.") var json = false
     @Flag(help: "Record genuine plaques as verified (patrol audit).") var record = false
-    @Option(help: .init("SQLite database file.", valueName: "file")) var db: String?
+    @Option(help: .init("SQLite database file or postgres:// URL (default: $WHISTLE_DB or ./whistle.sqlite).", valueName: "file|url")) var db: String?
     @Option(help: "A Whistle server, to check through its API instead of a local database.") var server: String?
     @Option(help: "Your API token for --server.") var token: String?
 
@@ -120,7 +120,7 @@ private struct Judge {
             store = nil
             api = APIClient(config: RemoteConfig(server: server.trimmingCharacters(in: CharacterSet(charactersIn: "/")), token: token))
         } else {
-            store = try DatabaseOptions(db: db ?? ProcessInfo.processInfo.environment["WHISTLE_DB"] ?? "whistle.sqlite").open()
+            store = try await DatabaseOptions(db: db ?? ProcessInfo.processInfo.environment["WHISTLE_DB"] ?? "whistle.sqlite").open()
             api = nil
         }
     }

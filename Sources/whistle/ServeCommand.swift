@@ -59,9 +59,9 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var listen: ListenOptions
 
     func run() async throws {
-        let store = try database.open()
+        let store = try await database.open()
         guard try await !store.communities().isEmpty else {
-            throw CLIError("the database \(database.path()) has no community yet: run `whistle import FILE.yaml` first")
+            throw CLIError("the database \(database.shown()) has no community yet: run `whistle import FILE.yaml` first")
         }
         let https = try await store.communities().contains { $0.baseURL.hasPrefix("https://") }
         if https && listen.trustedProxies.isEmpty {

@@ -27,7 +27,7 @@ extension ResponderCommands {
 
         func run() async throws {
             try await oneLine {
-                let store = try database.open()
+                let store = try await database.open()
                 let snapshot = try await store.snapshot()
                 guard let responder = snapshot.roster.responders[id] else { throw CLIError("no responder '\(id)'") }
                 guard let base = snapshot.baseURL(for: responder) else { throw CLIError("no base_url: import a community file first") }
@@ -62,7 +62,7 @@ extension ResponderCommands {
 
         func run() async throws {
             try await oneLine {
-                let store = try database.open()
+                let store = try await database.open()
                 guard try await store.responders().contains(where: { $0.id == id }) else { throw CLIError("no responder '\(id)'") }
                 let now = Date()
                 let rows = [["ID", "APP", "SIGNED IN", "LAST SEEN", "ENDS"]] + (try await store.sessions(responderID: id)).map {

@@ -33,7 +33,7 @@ extension ResponderCommands {
 
         func run() async throws {
             try await oneLine {
-                let store = try database.open()
+                let store = try await database.open()
                 guard try await store.responders().contains(where: { $0.id == id }) else { throw CLIError("no responder '\(id)'") }
                 let now = Date()
                 func plural(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }

@@ -7,9 +7,10 @@ import HTTPTypes
 import Testing
 
 /// A loopback webhook receiver: every delivery with its idempotency key, report, step and responder, and when it came.
-private actor Inbox {
+actor Inbox {
     struct Delivery: Sendable {
         var key: String
+        var path: String
         var event: String
         var number: String
         var step: Int
@@ -29,10 +30,11 @@ private actor Inbox {
             let report = json["report"] as? [String: Any] ?? [:]
             await inbox.add(
                 Delivery(
-                    key: request.headers[.init("X-Whistle-Delivery")!] ?? "", event: json["event"] as? String ?? "",
+                    key: request.headers[.init("X-Whistle-Delivery")!] ?? "", path: request.uri.path, event: json["event"] as? String ?? "",
                     number: report["number"] as? String ?? "", step: json["step"] as? Int ?? -1, responder: json["responder"] as? String ?? "",
                     at: .now))
-            return "ok"
+            // What a chat robot answers for a message it took (a webhook reads only the status).
+            return #"{"errcode":0,"errmsg":"ok"}"#
         }
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
@@ -45,7 +47,7 @@ private actor Inbox {
 }
 
 /// The reference community with every responder on a webhook to `port` and `policy` in place of the file's.
-private func communityFile(port: Int, policy: String?) throws -> String {
+func communityFile(port: Int, policy: String?) throws -> String {
     var yaml = try String(contentsOf: root.appendingPathComponent("Tests/Fixtures/community-single.yaml"), encoding: .utf8)
     yaml = yaml.replacingOccurrences(
         of: #"(?m)^    channels:\n(      .*\n)+"#, with: "    channels:\n      - webhook: http://127.0.0.1:\(port)/hook\n        secret: s\n",
@@ -54,10 +56,10 @@ private func communityFile(port: Int, policy: String?) throws -> String {
     return yaml
 }
 
-private func freePort() -> Int { Int.random(in: 20000...40000) }
+func loopbackPort() -> Int { Int.random(in: 20000...40000) }
 
 /// `whistle serve` as a child process.
-private final class Server: @unchecked Sendable {
+final class Server: @unchecked Sendable {
     let process = Process()
     let port: Int
 
@@ -84,7 +86,7 @@ private final class Server: @unchecked Sendable {
     }
 }
 
-private func waitUntilUp(_ client: HTTPClient, port: Int) async throws {
+func waitUntilUp(_ client: HTTPClient, port: Int) async throws {
     for _ in 0..<200 {
         if let response = try? await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(1)),
             response.status == .ok
@@ -96,13 +98,13 @@ private func waitUntilUp(_ client: HTTPClient, port: Int) async throws {
     throw CLIFailure("whistle serve did not come up on port \(port)")
 }
 
-private struct CLIFailure: Error, CustomStringConvertible {
+struct CLIFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
 
 /// Scans the plaque's page for its form token, then posts a report; the report number when the server said 303.
-private func submit(_ client: HTTPClient, port: Int, code: String, category: String, text: String) async -> String? {
+func submit(_ client: HTTPClient, port: Int, code: String, category: String, text: String) async -> String? {
     do {
         let page = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/p/\(code)"), timeout: .seconds(5))
         let html = String(buffer: try await page.body.collect(upTo: 1 << 20))
@@ -122,13 +124,13 @@ private func submit(_ client: HTTPClient, port: Int, code: String, category: Str
 }
 
 /// The points' codes, from `whistle points list --json`.
-private func codes(db: String) throws -> [String] {
+func codes(db: String) throws -> [String] {
     let run = try whistle(["points", "list", "--json", "--db", db])
     let points = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]] ?? []
     return points.compactMap { ($0["url"] as? String)?.components(separatedBy: "/p/").last }
 }
 
-private let categories = ["water", "road", "fire", "elevator", "sanitation", "help", "dispute", "other"]
+let categories = ["water", "road", "fire", "elevator", "sanitation", "help", "dispute", "other"]
 
 @Suite("whistle serve under kill -9 and on a long history", .serialized)
 struct DispatchCLITests {
@@ -158,7 +160,7 @@ struct DispatchCLITests {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-        let port = freePort()
+        let port = loopbackPort()
         var server = try Server(db: db, port: port)
         try await waitUntilUp(client, port: port)
 
@@ -239,7 +241,7 @@ struct DispatchCLITests {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-        let port = freePort()
+        let port = loopbackPort()
         let server = try Server(db: db, port: port)
         try await waitUntilUp(client, port: port)
         // Whatever the server sends on its own at start (the morning digest) is not a report's step.
@@ -277,7 +279,7 @@ struct DispatchCLITests {
     }
 }
 
-private actor Accepted {
+actor Accepted {
     private(set) var numbers: [String] = []
     func add(_ number: String) { numbers.append(number) }
 }

@@ -27,6 +27,53 @@ struct StreetCLITests {
         #expect(refused.stderr.split(separator: "\n").count == 1)
     }
 
+    @Test(
+        "every command takes a postgres:// URL: import, points, responders, tokens, sla, and a clear one-line error for a bad URL",
+        .enabled(if: TestBackend.postgresURL != nil, "needs the test cluster"))
+    func onPostgres() async throws {
+        let (store, url) = try await StoreBackend.postgres.emptyStoreAndAddress()
+        await store.close()
+        let first = try whistle(["import", street, "--db", url])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("community 2 华信社区:\n  community: 1 created (华信社区)"))
+        #expect(try whistle(["import", street, "--db", url]).stdout.contains("no changes"))
+        let list = try whistle(["points", "list", "--db", url, "--community", "2"])
+        #expect(list.status == 0 && list.stdout.contains("hx-statue-square"), "\(list.stderr)")
+        let token = try whistle(["responders", "token", "hx-wang", "--db", url])
+        #expect(token.status == 0, "\(token.stderr)")
+        // The same database through the environment, as a systemd unit gives it.
+        let sla = try whistle(["sla", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "json"], environment: ["WHISTLE_DB": url])
+        #expect(sla.status == 0, "\(sla.stderr)")
+        #expect(sla.stdout.contains("\"communities\""), "\(sla.stdout.prefix(300))")
+        let bad = try whistle(["points", "list", "--db", "postgres://nobody@127.0.0.1:1/none?sslmode=disable"])
+        #expect(bad.status != 0 && bad.stderr.split(separator: "\n").count == 1, "\(bad.stderr)")
+        #expect(bad.stderr.contains("cannot use database postgres://nobody@127.0.0.1:1/none"), "\(bad.stderr)")
+        let typo = try whistle(["points", "list", "--db", "postgres://x@h/d?pool=lots"])
+        #expect(typo.status != 0 && typo.stderr.contains("pool is a number"), "\(typo.stderr)")
+    }
+
+    @Test(
+        "migrate: a SQLite street moved into an empty PostgreSQL database, counts printed; a second time refused in one line",
+        .enabled(if: TestBackend.postgresURL != nil, "needs the test cluster"))
+    func migrate() async throws {
+        let db = try temporaryFolder().appendingPathComponent("s.sqlite").path
+        #expect(try whistle(["import", street, "--db", db]).status == 0)
+        #expect(try whistle(["dev", "seed", "--reports", "500", "--days", "30", "--db", db]).status == 0)
+        let (store, url) = try await StoreBackend.postgres.emptyStoreAndAddress()
+        await store.close()
+        let moved = try whistle(["migrate", "--from", db, "--to", url])
+        #expect(moved.status == 0, "\(moved.stderr)")
+        let reports = try #require(moved.stdout.firstMatch(of: /report: (\d+) → (\d+)/), "\(moved.stdout)")
+        #expect(reports.output.1 == reports.output.2 && Int(reports.output.1)! > 400)
+        #expect(moved.stdout.contains("point: 6 → 6") && !moved.stdout.contains("MISMATCH"), "\(moved.stdout)")
+        let list = try whistle(["points", "list", "--db", url, "--community", "2"])
+        #expect(list.status == 0 && list.stdout.contains("hx-statue-square"))
+        let again = try whistle(["migrate", "--from", db, "--to", url])
+        #expect(again.status != 0 && again.stderr.contains("the target is not empty") && again.stderr.split(separator: "\n").count == 1, "\(again.stderr)")
+        let backwards = try whistle(["migrate", "--from", url, "--to", db])
+        #expect(backwards.status != 0 && backwards.stderr.contains("--from is a SQLite file"))
+    }
+
     @Test("points and plaques by community: a COMMUNITY column, --community, each plaque under its community's name and address")
     func pointsAndPlaques() throws {
         let folder = try temporaryFolder()

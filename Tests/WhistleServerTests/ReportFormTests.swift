@@ -100,7 +100,7 @@ struct ReportFormTests {
             let report = try #require(try await database.report(number: "20261123-0001"))
             let id = try #require(report.photoIDs.first)
             #expect(id.hasSuffix(".jpg") && !id.contains("IMG_0001"))
-            let stored = try Data(contentsOf: URL(fileURLWithPath: database.photosDirectory).appendingPathComponent(id))
+            let stored = try #require(try await database.photoData(id))
             #expect(stored.starts(with: [0xFF, 0xD8, 0xFF]))
             #expect(stored.range(of: Data("Exif".utf8)) == nil)
             #expect(stored.range(of: Data(marker.utf8)) == nil)
@@ -332,6 +332,26 @@ struct ReportFormTests {
         #expect(try await reportCount(database) == 2)
     }
 
+    @Test(
+        "a write the database refuses: a plain 503 page saying it was not received, the photo gone, the form still usable",
+        .enabled(if: TestBackend.isSQLite, "fails the write through a SQLite trigger"))
+    func storeRefusesWrite() async throws {
+        let database = try await seededDatabase()
+        let statue = try #require(try await database.point(id: "statue-south-gate"))
+        try await database.write { tx in try tx.execute("CREATE TRIGGER broken BEFORE INSERT ON report BEGIN SELECT RAISE(ABORT, 'disk trouble'); END") }
+        try await testApp(database).test(.router) { client in
+            let refused = try await submit(client, code: statue.code, fields: good, photo: try phoneJPEG(width: 320, height: 240, marker: "x"))
+            #expect(refused.status == .serviceUnavailable)
+            let page = String(buffer: refused.body)
+            #expect(page.contains("暂时没有收到") && page.contains("没有提交成功") && page.contains("/p/\(statue.code)"))
+            #expect(!page.contains("disk trouble"), "the database's words stay in the log")
+            try await database.write { tx in try tx.execute("DROP TRIGGER broken") }
+            #expect(try await submit(client, code: statue.code, fields: good).status == .seeOther)
+        }
+        #expect(try await reportCount(database) == 1)
+        #expect(try await database.photoCount() == 0, "the refused report's photo is not kept")
+    }
+
     @Test("a replayed form with a photo leaves no photo behind that no report names")
     func replayLeavesNoPhoto() async throws {
         let database = try await seededDatabase()
@@ -346,10 +366,12 @@ struct ReportFormTests {
             let replay = try await client.execute(uri: "/p/\(statue.code)", method: .post, headers: .multipart(), body: body)
             #expect(replay.status == .conflict)
         }
-        let files = try FileManager.default.contentsOfDirectory(atPath: database.photosDirectory).filter { $0 != "incoming" }
         let named = try #require(try await database.report(number: "20261123-0001")).photoIDs
-        #expect(files == named, "only the stored report's photo is on disk")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: database.incomingPhotosDirectory).isEmpty, "nothing waits in incoming/")
+        let kept = try await database.photoCount()
+        #expect(named.count == 1 && kept == 1, "only the stored report's photo is kept")
+        #expect(try await database.photoData(named[0]) != nil)
+        let swept = try await database.sweepIncomingPhotos(olderThan: 0)
+        #expect(swept.kept == 0 && swept.removed == 0, "nothing waits unsettled")
     }
 
     @Test("a multipart body with thousands of parts is refused before it is parsed")

@@ -111,8 +111,10 @@ public func streetSeeded(on backend: StoreBackend = TestBackend.current) async t
 /// The street fixture with `slaHistory` in community 1 and, in community 2 (华信社区), a history of its own:
 /// B1 taken after 1 min, fixed after 30 min, rated 10; B2 taken after 12 min (a breach), not fixed; B3 never taken.
 /// So 华信: 3 reports, 1 kept, 2 breaches, 2 open, rating 10.0 (1); its statue scanned 3 times, its station never.
-public func streetHistory() async throws -> AppDatabase {
-    let database = try await slaHistory(in: try await streetSeeded().0)
+public func streetHistory(in given: AppDatabase? = nil) async throws -> AppDatabase {
+    let street: AppDatabase
+    if let given { street = given } else { street = try await streetSeeded().0 }
+    let database = try await slaHistory(in: street)
     func report(_ point: String, _ category: String, _ at: String) async throws -> String {
         try await database.createReport(
             ReportDraft(pointID: point, category: category, description: "测试", statusKeyHash: Secret.hash("b" + at)), at: local(at)

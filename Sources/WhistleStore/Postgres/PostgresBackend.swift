@@ -18,7 +18,7 @@ package final class PostgresBackend: Sendable {
     private init(location: PostgresLocation, logger: Logger) {
         self.location = location
         self.logger = logger
-        client = PostgresClient(configuration: location.clientConfiguration, backgroundLogger: logger)
+        client = PostgresClient(configuration: location.clientConfiguration, backgroundLogger: PostgresServer.quiet(logger))
         // One thread per connection: a transaction holds both while its body runs.
         threads = NIOThreadPool(numberOfThreads: location.pool)
         threads.start()

@@ -12,12 +12,20 @@ public enum PostgresServer {
         public var fsync: Bool
     }
 
+    /// The pool's own log, errors only: it tells of every connection made and every failed attempt at info, which
+    /// would fill a command's one-line error; what fails reaches us as a thrown error, said once, in words.
+    static func quiet(_ logger: Logger) -> Logger {
+        var quiet = logger
+        quiet.logLevel = .error
+        return quiet
+    }
+
     /// Connects, reads the server's version and whether it flushes to disk, and refuses a server that is too old or,
     /// unless the address allows it, one running with `fsync=off`.
     public static func check(
         _ location: PostgresLocation, timeout: Duration = .seconds(10), logger: Logger = Logger(label: "whistle.store")
     ) async throws -> Facts {
-        let client = PostgresClient(configuration: location.clientConfiguration, backgroundLogger: logger)
+        let client = PostgresClient(configuration: location.clientConfiguration, backgroundLogger: quiet(logger))
         // The client's pool retries a refused connection without end; the check gives up after `timeout`.
         let read: Facts? = try await withThrowingTaskGroup(of: Facts?.self) { group in
             group.addTask {
