@@ -25,6 +25,10 @@ public final class Dispatcher: Service, Sendable {
         /// On a store shared by several nodes (PostgreSQL), the longest sleep at all: a report taken in by another node,
         /// or the steps of a node that died, are seen within this even if no wake-up reaches this node.
         public var sharedPoll: TimeInterval = 1
+        /// On a shared store, claims stop while this node's wall clock is further than this from the database's: its
+        /// idea of "due" would differ from the other nodes'. Checked every `skewCheck` seconds; nil to not check.
+        public var maxClockSkew: TimeInterval? = 2
+        public var skewCheck: TimeInterval = 30
         /// Longest single sleep: how soon a step of the wall clock is noticed.
         public var tick: Duration = .seconds(1)
         /// Rows claimed at once, and deliveries in flight at most.
@@ -54,6 +58,9 @@ public final class Dispatcher: Service, Sendable {
         var inFlight = 0
         var stopping = false
         var nextJobCheck: Date?
+        /// When the clock is next compared with the database's, and whether it was off at the last look.
+        var nextSkewCheck: Date?
+        var clockOff = false
         var watch = ClockWatch()
         /// The newest outbox row and report at the last claim: rows written before a clock step is noticed.
         var marks: (outbox: Int64, report: Int64)?
@@ -98,7 +105,7 @@ public final class Dispatcher: Service, Sendable {
                     do {
                         try await self.prepare(at: now)
                         let room = self.state.withLock { self.settings.maxInFlight - $0.inFlight }
-                        if room > 0 {
+                        if room > 0, await !self.clockIsOff(at: now) {
                             // The claim's own time: jobs and breaches may have taken a while, and the lease counts from here.
                             // If the wall clock was stepped since this iteration's reading, go round and move the schedule first.
                             let claimed = self.time.now()
@@ -151,6 +158,29 @@ public final class Dispatcher: Service, Sendable {
         await withDiscardingTaskGroup { group in
             for message in messages { group.addTask { _ = await self.deliver(message, now: now) } }
         }
+    }
+
+    /// Whether this node's clock is too far from the shared database's to claim (checked every `skewCheck` seconds).
+    private func clockIsOff(at now: Date) async -> Bool {
+        guard let limit = settings.maxClockSkew, database.isShared else { return false }
+        if let next = state.withLock({ $0.nextSkewCheck }), next > now, abs(next.timeIntervalSince(now)) <= settings.skewCheck {
+            return state.withLock { $0.clockOff }
+        }
+        guard let skew = try? await database.clockSkew(now: now) else { return state.withLock { $0.clockOff } }
+        let off = abs(skew) > limit
+        let was = state.withLock { state in
+            defer {
+                state.clockOff = off
+                state.nextSkewCheck = now.addingTimeInterval(settings.skewCheck)
+            }
+            return state.clockOff
+        }
+        if off && !was {
+            logger.error("not claiming: this node's clock is off the database's", metadata: ["skew_s": "\(Int(skew.rounded()))"])
+        } else if !off && was {
+            logger.notice("claiming again: the clock agrees with the database's")
+        }
+        return off
     }
 
     /// Once-per-deployment jobs when due, then breaches.

@@ -53,7 +53,7 @@ func buildRouter(
     let openAPI = try OpenAPIDocument.load()
     let router = Router(context: WhistleRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
-    HealthController(database: database).addRoutes(to: router)
+    HealthController(database: database, clock: clock, maxClockSkew: config.maxClockSkew).addRoutes(to: router)
     PointController(
         database: database, pages: pages, clock: clock, tokens: tokens, photos: photos,
         trustedProxies: config.trustedProxies, clientLimiter: RateLimiter(config.limits.perClient, shared: (database, "client")),

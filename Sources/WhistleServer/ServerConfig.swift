@@ -1,3 +1,5 @@
+import Foundation
+
 /// How the HTTP server runs; everything else comes in as parameters to `buildApplication`.
 public struct ServerConfig: Sendable {
     public var host: String
@@ -13,6 +15,9 @@ public struct ServerConfig: Sendable {
     public var idleTimeout: Duration = .seconds(30)
     /// How often page views counted in memory are written (see `ScanCounter`).
     public var scanFlushEvery: Duration = .seconds(5)
+    /// On a store shared by several nodes: `/readyz` fails while this node's clock is further than this from the
+    /// database's (they share one schedule); nil to not check.
+    public var maxClockSkew: TimeInterval? = 2
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, trustedProxies: Set<String> = [], limits: RateLimits = .init(), metricsFrom: Set<String> = []

@@ -65,4 +65,12 @@ extension AppDatabase {
         guard isShared else { return }
         try await writeRelaxedSQL { tx in try tx.execute("DELETE FROM rate_bucket WHERE updated_at < ?", [cutoff]) }
     }
+
+    /// How far `now` (this node's clock) is from the database server's, in seconds, positive when this node is ahead;
+    /// nil on SQLite, where one machine's clock is the only one. Nodes sharing a schedule must agree on the time.
+    public func clockSkew(now: Date) async throws -> TimeInterval? {
+        guard isShared else { return nil }
+        let server = try await read { tx in try tx.value("SELECT clock_timestamp()", as: Date.self) }
+        return server.map { now.timeIntervalSince($0) }
+    }
 }

@@ -20,6 +20,27 @@ struct PointPageTests {
         }
     }
 
+    @Test("on a shared store /readyz fails while this node's clock is off the database's; on SQLite the clock is its own")
+    func readinessAndClock() async throws {
+        struct Offset: WallClock {
+            let seconds: TimeInterval
+            func now() -> Date { Date().addingTimeInterval(seconds) }
+        }
+        let database = try await seededDatabase()
+        try await testApp(database, clock: Offset(seconds: 0)).test(.router) { client in
+            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
+        }
+        try await testApp(database, clock: Offset(seconds: 3600)).test(.router) { client in
+            let response = try await client.execute(uri: "/readyz", method: .get)
+            if database.isShared {
+                #expect(response.status == .serviceUnavailable)
+                #expect(String(buffer: response.body).contains("clock is 3600 s off the database's"))
+            } else {
+                #expect(response.status == .ok)
+            }
+        }
+    }
+
     @Test("a point's page shows its name, kind, address and the community's categories, in Chinese and English")
     func page() async throws {
         let database = try await seededDatabase()
