@@ -319,37 +319,39 @@ extension SLAScan {
     ) throws -> SLAScan {
         let inCommunities = communities.map { "AND community_id IN (\($0.sorted().map(String.init).joined(separator: ",")))" } ?? ""
         let counted = "status NOT IN ('rejected', 'duplicate')"
-        let kept = "\(counted) AND ack_seconds <= promise_seconds"
-        let late = """
-            \(counted) AND CASE WHEN ack_seconds IS NOT NULL THEN ack_seconds > promise_seconds
-                ELSE EXTRACT(EPOCH FROM ($3 - created_at)) > promise_seconds END
-            """
         // The distributions would be thousands of rows (one per second or minute seen); each comes as one text of
         // `value:count` pairs per (community, key) instead, which costs a fraction to read.
+        // A year of a street is a million rows: with the default 4 MB the planner sorts one grouping set on disk, and
+        // JIT compiling costs more than it saves here (measured in bench/sla-postgres.sh, BENCHMARKS.md).
+        try tx.execute("SET LOCAL work_mem = '64MB'")
+        try tx.execute("SET LOCAL jit = off")
         let total = 0b001111, ackSet = 0b000111, resolveSet = 0b001011, daySet = 0b111101, pointSet = 0b111110
         let totalsColumns = ["rejected", "duplicates", "reports", "acked", "kept", "breaches", "ack_max", "resolved", "rating_sum", "ratings", "whistled", "open"]
         let rows = try tx.fetchAll(
             """
             WITH period AS (
-                SELECT local_day, status, point_id, (\(column ?? "'all'"))::text AS key, community_id, promise_seconds, ack_seconds,
-                    resolve_seconds / 60 * 60 AS resolve_minute, rating, whistled_at IS NOT NULL AS whistled, created_at
-                FROM report WHERE local_day BETWEEN $1 AND $2 \(inCommunities)
+                -- Each rule decided once per row, as a 0/1 the sets add up (FILTER clauses were evaluated once per row
+                -- and set: twice as slow on a million rows).
+                SELECT local_day, point_id, (\(column ?? "'all'"))::text AS key, community_id,
+                    CASE WHEN counted THEN ack_seconds END AS ack_seconds,
+                    CASE WHEN counted THEN resolve_seconds / 60 * 60 END AS resolve_minute,
+                    (status = 'rejected')::int AS rejected, (status = 'duplicate')::int AS duplicates, (status <> 'rejected')::int AS listed,
+                    counted::int AS reports, (counted AND ack_seconds IS NOT NULL)::int AS acked,
+                    (counted AND ack_seconds IS NOT NULL AND ack_seconds <= promise_seconds)::int AS kept,
+                    (counted AND CASE WHEN ack_seconds IS NOT NULL THEN ack_seconds > promise_seconds
+                        ELSE EXTRACT(EPOCH FROM ($3 - created_at)) > promise_seconds END)::int AS breaches,
+                    (counted AND resolve_seconds IS NOT NULL)::int AS resolved,
+                    CASE WHEN counted THEN rating END AS rating, (counted AND rating IS NOT NULL)::int AS ratings,
+                    (counted AND whistled_at IS NOT NULL)::int AS whistled,
+                    (counted AND status IN ('open', 'acknowledged', 'whistled'))::int AS open
+                FROM (SELECT *, \(counted) AS counted FROM report WHERE local_day BETWEEN $1 AND $2 \(inCommunities)) AS r
             ), sums AS (
                 SELECT GROUPING(community_id, key, ack_seconds, resolve_minute, local_day, point_id) AS set,
                     community_id, key, ack_seconds, resolve_minute, local_day, point_id,
-                    COUNT(*) FILTER (WHERE status = 'rejected') AS rejected,
-                    COUNT(*) FILTER (WHERE status = 'duplicate') AS duplicates,
-                    COUNT(*) FILTER (WHERE status <> 'rejected') AS listed,
-                    COUNT(*) FILTER (WHERE \(counted)) AS reports,
-                    COUNT(ack_seconds) FILTER (WHERE \(counted)) AS acked,
-                    COUNT(*) FILTER (WHERE \(kept)) AS kept,
-                    COUNT(*) FILTER (WHERE \(late)) AS breaches,
-                    MAX(ack_seconds) FILTER (WHERE \(counted)) AS ack_max,
-                    COUNT(resolve_minute) FILTER (WHERE \(counted)) AS resolved,
-                    COALESCE(SUM(rating) FILTER (WHERE \(counted)), 0) AS rating_sum,
-                    COUNT(rating) FILTER (WHERE \(counted)) AS ratings,
-                    COUNT(*) FILTER (WHERE \(counted) AND whistled) AS whistled,
-                    COUNT(*) FILTER (WHERE \(counted) AND status IN ('open', 'acknowledged', 'whistled')) AS open
+                    SUM(rejected) AS rejected, SUM(duplicates) AS duplicates, SUM(listed) AS listed, SUM(reports) AS reports,
+                    SUM(acked) AS acked, SUM(kept) AS kept, SUM(breaches) AS breaches, MAX(ack_seconds) AS ack_max,
+                    SUM(resolved) AS resolved, COALESCE(SUM(rating), 0) AS rating_sum, SUM(ratings) AS ratings,
+                    SUM(whistled) AS whistled, SUM(open) AS open
                 FROM period
                 GROUP BY GROUPING SETS ((community_id, key), (community_id, key, ack_seconds), (community_id, key, resolve_minute),
                     (local_day), (point_id))
