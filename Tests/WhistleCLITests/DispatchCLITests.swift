@@ -58,6 +58,26 @@ func communityFile(port: Int, policy: String?) throws -> String {
 
 func loopbackPort() -> Int { Int.random(in: 20000...40000) }
 
+/// A 20-second promise with steps at 0, 4, 8 and 12 s and no repeats: a whole ladder within a test.
+let fastLadder = """
+    policy:
+      promise: 20s
+      steps:
+        - { after: 0s, notify: [on_duty] }
+        - { after: 4s, notify: [on_duty, backup] }
+        - { after: 8s, notify: [grid_leader] }
+        - { after: 12s, notify: [secretary] }
+      after_breach_every: 1m
+      after_breach_repeats: 0
+    """
+
+/// An HTTP client for residents: it reports a 303 as it is rather than following it.
+func residentClient() -> HTTPClient {
+    var configuration = HTTPClient.Configuration()
+    configuration.redirectConfiguration = .disallow
+    return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+}
+
 /// `whistle serve` as a child process.
 final class Server: @unchecked Sendable {
     let process = Process()
@@ -141,25 +161,12 @@ struct DispatchCLITests {
         defer { receiver.cancel() }
         let folder = try temporaryFolder()
         let db = folder.appendingPathComponent("crash.sqlite").path
-        let policy = """
-            policy:
-              promise: 20s
-              steps:
-                - { after: 0s, notify: [on_duty] }
-                - { after: 4s, notify: [on_duty, backup] }
-                - { after: 8s, notify: [grid_leader] }
-                - { after: 12s, notify: [secretary] }
-              after_breach_every: 1m
-              after_breach_repeats: 0
-            """
-        try communityFile(port: receiverPort, policy: policy).write(toFile: folder.appendingPathComponent("c.yaml").path, atomically: true, encoding: .utf8)
+        try communityFile(port: receiverPort, policy: fastLadder).write(toFile: folder.appendingPathComponent("c.yaml").path, atomically: true, encoding: .utf8)
         #expect(try whistle(["import", folder.appendingPathComponent("c.yaml").path, "--db", db]).status == 0)
         let points = try codes(db: db)
         #expect(points.count == 4)
 
-        var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
-        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        let client = residentClient()
         let port = loopbackPort()
         var server = try Server(db: db, port: port)
         try await waitUntilUp(client, port: port)
@@ -238,9 +245,7 @@ struct DispatchCLITests {
         try sh("sqlite3", [db, "UPDATE report SET status = 'resolved' WHERE created_at > datetime('now', '-3 hours') AND status <> 'open'"])
         try sh("sqlite3", [db, "UPDATE report SET status = 'rejected' WHERE created_at > datetime('now', '-3 hours') AND status = 'open'"])
 
-        var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
-        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        let client = residentClient()
         let port = loopbackPort()
         let server = try Server(db: db, port: port)
         try await waitUntilUp(client, port: port)

@@ -27,19 +27,8 @@ struct NodeFailureTests {
         let (created, url) = try await StoreBackend.postgres.emptyStoreAndAddress()
         await created.close()
         let folder = try temporaryFolder()
-        let policy = """
-            policy:
-              promise: 20s
-              steps:
-                - { after: 0s, notify: [on_duty] }
-                - { after: 4s, notify: [on_duty, backup] }
-                - { after: 8s, notify: [grid_leader] }
-                - { after: 12s, notify: [secretary] }
-              after_breach_every: 1m
-              after_breach_repeats: 0
-            """
         // r-qian also has a WeCom robot (20 messages a minute): three nodes together must keep to it.
-        var yaml = try communityFile(port: receiverPort, policy: policy)
+        var yaml = try communityFile(port: receiverPort, policy: fastLadder)
         let qian = "    phone: \"13800000002\"\n    channels:\n      - webhook: http://127.0.0.1:\(receiverPort)/hook\n        secret: s\n"
         #expect(yaml.contains(qian))
         yaml = yaml.replacingOccurrences(of: qian, with: qian + "      - wecom: http://127.0.0.1:\(receiverPort)/robot?key=K\n")
@@ -50,9 +39,7 @@ struct NodeFailureTests {
         let points = try codes(db: url)
         #expect(points.count == 4)
 
-        var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
-        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        let client = residentClient()
         var ports: [Int] = []
         while ports.count < 3 {
             let port = loopbackPort()
