@@ -15,7 +15,16 @@ extension AppDatabase {
     /// is empty. With `peek`, only says whether a token is there. The row is locked for the decision, so two nodes
     /// taking the last token at once give it to one of them.
     public func takeToken(bucket: String, key: String, burst: Int, refillSeconds: Double, now: Date, peek: Bool = false) async throws -> Bool {
-        try await writeRelaxedSQL { tx in
+        // A look (every POST's first check) is a read; only a take writes.
+        if peek {
+            return try await read { tx in
+                guard let row = try tx.fetchOne("SELECT tokens, updated_at FROM rate_bucket WHERE bucket = ? AND key = ?", [bucket, key])
+                else { return true }
+                let earned = max(0, now.timeIntervalSince(try row.get("updated_at", as: Date.self))) / refillSeconds
+                return min(Double(burst), try row.get("tokens", as: Double.self) + earned) >= 1
+            }
+        }
+        return try await writeRelaxedSQL { tx in
             if !peek {
                 try tx.execute(
                     "INSERT INTO rate_bucket (bucket, key, tokens, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (bucket, key) DO NOTHING",
