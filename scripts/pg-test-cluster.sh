@@ -3,7 +3,7 @@
 # `postgres` user (initdb refuses root), listening on 127.0.0.1 at a free port and on a socket in that folder, and
 # prints its URL and folder; `stop FOLDER` stops it and removes the folder; `run CMD…` runs a command with
 # WHISTLE_TEST_POSTGRES_URL set and stops the cluster after it. fsync is off: this cluster holds test data only (the
-# URL says `allow_fsync_off=1`, which the store otherwise refuses).
+# URL says `allow_fsync_off=1`, which the store otherwise refuses), unless DURABLE=1 (benchmarks of durable writes).
 set -euo pipefail
 
 bindir() {
@@ -26,11 +26,13 @@ start)
 	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	as_owner "$bin/initdb" -D "$dir/data" -U whistle --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 \
 		|| { cat "$dir/initdb.log" >&2; exit 1; }
+	unsafe="-c fsync=off -c full_page_writes=off" flag="&allow_fsync_off=1"
+	[ "${DURABLE:-}" = 1 ] && unsafe="" flag=""
 	as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-		-o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir -c fsync=off -c full_page_writes=off -c max_connections=200" \
+		-o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir $unsafe -c max_connections=200" \
 		start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
 	as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U whistle whistle
-	echo "postgres://whistle@127.0.0.1:$port/whistle?sslmode=disable&allow_fsync_off=1&pool=4 $dir"
+	echo "postgres://whistle@127.0.0.1:$port/whistle?sslmode=disable$flag&pool=4 $dir"
 	;;
 stop)
 	dir=${2:?usage: $0 stop FOLDER}

@@ -66,7 +66,13 @@ public final class Dispatcher: Service, Sendable {
         var marks: (outbox: Int64, report: Int64)?
         /// True while the loop waits for its next tick (tests move a test clock only then).
         var parked = false
+        /// True while other nodes' commits reach this loop (LISTEN on a shared store).
+        var listening = false
     }
+
+    /// Whether other nodes' new reports and steps wake this loop as they commit (a shared store whose listening
+    /// connection is up); otherwise it finds them at its next poll.
+    public var hearsOtherNodes: Bool { state.withLock { $0.listening } }
 
     /// Whether the loop is waiting for time to pass or a wake-up. A test driving a test clock advances it only then,
     /// as a real clock would never jump past a loop that is busy.
@@ -92,6 +98,8 @@ public final class Dispatcher: Service, Sendable {
 
     public func run() async throws {
         logger.info("dispatcher started", metadata: ["claimer": "\(claimer)"])
+        let listener = Task { await self.listenToOtherNodes() }
+        defer { listener.cancel() }
         await withGracefulShutdownHandler {
             // Deliveries run in this group: on a graceful stop the loop ends and the group waits for them (each is
             // bounded by its deadline); what is left claimed falls due again when its lease runs out.
@@ -146,6 +154,29 @@ public final class Dispatcher: Service, Sendable {
             self.wake()
         }
         logger.info("dispatcher stopped")
+    }
+
+    /// On a shared store, another node's new report or planned step wakes this loop (LISTEN/NOTIFY), so it sleeps
+    /// until that step instead of finding it at its next poll. A lost connection is retried every second; meanwhile
+    /// the poll (`sharedPoll`) is the fallback.
+    private func listenToOtherNodes() async {
+        guard database.isShared else { return }
+        var failing = false
+        while !Task.isCancelled {
+            do {
+                try await database.listenForDueSteps {
+                    self.state.withLock { $0.listening = true }
+                    self.wake()
+                }
+                failing = false
+            } catch {
+                if Task.isCancelled { return }
+                if !failing { logger.warning("not hearing other nodes; polling until listening again", metadata: ["error": "\(error)"]) }
+                failing = true
+            }
+            state.withLock { $0.listening = false }
+            try? await Task.sleep(for: .seconds(1))
+        }
     }
 
     /// One pass at the current time, waiting for its deliveries (each bounded by its deadline): jobs, breaches, and

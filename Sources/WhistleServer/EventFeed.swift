@@ -40,9 +40,7 @@ struct EventFeed: Sendable {
         // The bearer token the middleware accepted: checked again while the stream is open, so revoking it (or
         // deactivating its responder) ends the feed within a heartbeat instead of at the next reconnect.
         let token = request.headers[.authorization].map { String($0.split(separator: " ", maxSplits: 1).last ?? "") } ?? ""
-        var last = try await database.lastEventID()
-        if let resume = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap(Int64.init), resume >= 0, resume < last { last = resume }
-        let start = last
+        let start = try await database.feedStart(resuming: request.headers[HTTPField.Name("Last-Event-ID")!].flatMap(Int64.init))
         let database = self.database
         let poll = self.poll
         let heartbeat = self.heartbeat

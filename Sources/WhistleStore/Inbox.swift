@@ -90,21 +90,55 @@ extension AppDatabase {
         }
     }
 
-    /// Events after `id`, oldest first, with their report numbers: the feed behind `whistle watch`.
+    /// Events after the event `id`, in commit order, with their report numbers: the feed behind `whistle watch` and the
+    /// SSE stream, whose cursor (`Last-Event-ID`) is the id of the last event it sent.
+    ///
+    /// SQLite commits one writer at a time, so ids are in commit order. PostgreSQL hands out ids before commit: with
+    /// several nodes, event 105 can commit before 104, and a cursor at 105 would skip 104 for good. There the feed goes
+    /// by (transaction id, event id) and shows only events of transactions older than every one still running
+    /// (`pg_snapshot_xmin`): nothing can then commit behind the cursor. A write that runs long (`migrate`, `dev seed`)
+    /// holds the feed back until it ends; reads take no transaction id and never do.
     public func events(after id: Int64, limit: Int = 200) async throws -> [(event: Event, number: String, gridID: String)] {
         try await read { tx in
-            try tx.fetchAll(
-                """
+            let select = """
                 SELECT event.*, report.number AS number, point.grid_id AS grid_id FROM event
                 JOIN report ON report.id = event.report_id JOIN point ON point.id = report.point_id
-                WHERE event.id > ? ORDER BY event.id LIMIT ?
-                """, [id, limit]
-            ).map { row in (try RowDecoding.decode(Event.self, from: row), try row.get("number"), try row.get("grid_id")) }
+                """
+            let rows: [SQLRow]
+            switch tx.dialect {
+            case .sqlite:
+                rows = try tx.fetchAll("\(select) WHERE event.id > ? ORDER BY event.id LIMIT ?", [id, limit])
+            case .postgres:
+                // The cursor's transaction; for an id no longer there, the nearest event before it.
+                rows = try tx.fetchAll(
+                    """
+                    \(select)
+                    WHERE (event.tx, event.id) > (COALESCE((SELECT tx FROM event WHERE id = ?1),
+                        (SELECT tx FROM event WHERE id < ?1 ORDER BY id DESC LIMIT 1), '0'::xid8), ?1)
+                      AND event.tx < pg_snapshot_xmin(pg_current_snapshot())
+                    ORDER BY event.tx, event.id LIMIT ?2
+                    """, [id, limit])
+            }
+            return try rows.map { row in (try RowDecoding.decode(Event.self, from: row), try row.get("number"), try row.get("grid_id")) }
         }
     }
 
-    /// The newest event id, where a new feed starts.
-    public func lastEventID() async throws -> Int64 {
-        try await read { tx in try tx.value("SELECT MAX(id) FROM event", as: Int64.self) ?? 0 }
+    /// Where a feed starts: after `resume` (a client's `Last-Event-ID`) when that is an event id this store has handed
+    /// out, else after the last event in the feed's order (on PostgreSQL, of the transactions that have ended). Not
+    /// "the smaller of the two": on PostgreSQL a cursor can be above the last event's id and still behind it.
+    public func feedStart(resuming resume: Int64? = nil) async throws -> Int64 {
+        try await read { tx in
+            let highest = try tx.value("SELECT MAX(id) FROM event", as: Int64.self) ?? 0
+            if let resume, resume >= 0, resume <= highest { return resume }
+            switch tx.dialect {
+            case .sqlite:
+                return highest
+            case .postgres:
+                return try tx.value(
+                    """
+                    SELECT id FROM event WHERE tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx DESC, id DESC LIMIT 1
+                    """, as: Int64.self) ?? 0
+            }
+        }
     }
 }

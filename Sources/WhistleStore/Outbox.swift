@@ -252,6 +252,7 @@ extension AppDatabase {
                     if try tx.insertIfNew(entry) != nil { planned += 1 }
                 }
             }
+            if planned > 0 { try tx.wakeDispatchers() }
             return planned
         }
     }

@@ -196,6 +196,7 @@ extension AppDatabase {
                 }
             }
         }
+        if !entries.isEmpty { try tx.wakeDispatchers() }
         return (entries, recipients.dutyGap)
     }
 

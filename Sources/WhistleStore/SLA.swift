@@ -374,18 +374,27 @@ struct SLAQuery {
             ORDER BY report.created_at LIMIT \(limit)
             """, [from, to, now])
         let several = covered.count > 1
+        // Who was paged at each step, for all the listed reports in one statement: one per report was 500 round trips
+        // to a PostgreSQL server.
+        var steps: [Int64: [Int: [String]]] = [:]
+        let ids = try rows.map { try $0.get("id", as: Int64.self) }
+        if !ids.isEmpty {
+            let events = try tx.fetchAll(
+                Event.self,
+                "SELECT * FROM event WHERE kind = 'notified' AND report_id IN (\(ids.map { _ in "?" }.joined(separator: ","))) ORDER BY id",
+                SQLArguments(ids.map { .integer($0) }))
+            for event in events {
+                guard let report = event.reportID, let step = event.detail["step"].flatMap(Int.init), let responder = event.detail["responder"]
+                else { continue }
+                if !(steps[report]?[step]?.contains(responder) ?? false) { steps[report, default: [:]][step, default: []].append(responder) }
+            }
+        }
         return try rows.map { row in
             let created = try row.get("created_at", as: Date.self)
             let promise = try row.get("promise_seconds", as: Int.self)
             let ack = try row.optional("ack_seconds", as: Int.self)
             let late = (ack ?? Int(now.timeIntervalSince(created))) - promise
-            var steps: [Int: [String]] = [:]
-            let events = try tx.fetchAll(
-                Event.self, "SELECT * FROM event WHERE report_id = ? AND kind = 'notified' ORDER BY id", [try row.get("id", as: Int64.self)])
-            for event in events {
-                guard let step = event.detail["step"].flatMap(Int.init), let responder = event.detail["responder"] else { continue }
-                if !(steps[step]?.contains(responder) ?? false) { steps[step, default: []].append(responder) }
-            }
+            let steps = steps[try row.get("id", as: Int64.self)] ?? [:]
             return SLAReport.BreachItem(
                 number: try row.get("number"), point: try row.get("name"),
                 community: several ? snapshot.communities[try row.get("community_id", as: Int64.self)]?.name : nil, createdAt: created,

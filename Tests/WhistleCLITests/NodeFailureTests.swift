@@ -45,7 +45,7 @@ struct NodeFailureTests {
             let port = loopbackPort()
             if !ports.contains(port) { ports.append(port) }
         }
-        var servers = try ports.map { try Server(db: url, port: $0) }
+        let servers = try ports.map { try Server(db: url, port: $0) }
         for port in ports { try await waitUntilUp(client, port: port) }
         let nodes = Nodes(ports)
 

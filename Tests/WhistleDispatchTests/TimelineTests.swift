@@ -162,6 +162,26 @@ struct TimelineTests {
         await clock.advance(by: .seconds(1))
         try await eventually { try await delivered(store).count == 3 }
     }
+
+    @Test("on a shared store, a report filed through another node wakes the loop at its commit, not at the next poll",
+        .enabled(if: !TestBackend.isSQLite, "SQLite has one process, which wakes its own dispatcher"))
+    func wokenByAnotherNode() async throws {
+        let (store, address) = try await temporaryDatabase()
+        try await store.importCommunity(try community(channels: { _ in [.log] }))
+        let other = try await AppDatabase.open(address)
+        let clock = TestClock<Duration>()
+        // The poll would be an hour away on the test clock, which never moves here: only a notification can wake it.
+        let dispatcher = dispatcher(store, clock: clock) { $0.sharedPoll = 3600; $0.idle = 3600 }
+        let running = Task { try await dispatcher.run() }
+        defer { running.cancel() }
+        // Listening, and past the look it takes when it starts listening: parked until woken.
+        try await eventually { dispatcher.hearsOtherNodes }
+        try await Task.sleep(for: .milliseconds(200))
+        try await eventually { dispatcher.isParked }
+        _ = try await other.createReport(draft(), at: t0)
+        try await eventually { try await delivered(store).count == 1 }
+        await other.close()
+    }
 }
 
 /// Waits (in real time, up to 10 s on a loaded machine) for a condition the dispatcher's own task makes true.

@@ -9,6 +9,7 @@ final class PGTransaction: SQLTransaction {
     let connection: PostgresConnection
     let logger: Logger
     private var savepoints = 0
+    private var notified = false
     var dialect: SQLDialect { .postgres }
 
     init(_ connection: PostgresConnection, logger: Logger) {
@@ -36,6 +37,12 @@ final class PGTransaction: SQLTransaction {
             _ = try? run("ROLLBACK TO SAVEPOINT \(name)", [])
             throw error
         }
+    }
+
+    func wakeDispatchers() throws {
+        guard !notified else { return }
+        _ = try run("SELECT pg_notify(?, '')", [PostgresBackend.dueChannel])
+        notified = true
     }
 
     private func run(_ sql: String, _ arguments: SQLArguments) throws -> PostgresQueryResult {

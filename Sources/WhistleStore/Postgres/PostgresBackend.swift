@@ -39,6 +39,21 @@ package final class PostgresBackend: Sendable {
         return backend
     }
 
+    /// The channel a transaction that plans a step notifies (`SQLTransaction.wakeDispatchers`).
+    static let dueChannel = "whistle_due"
+
+    /// Listens on `dueChannel` on a connection of its own: calls `onWake` once listening (notifications sent while
+    /// nobody listened are lost, so the caller looks once), then once per notification. Returns when the task is
+    /// cancelled or the server ends the stream; throws when the connection fails.
+    package func listenForDueSteps(_ onWake: @escaping @Sendable () -> Void) async throws {
+        try await client.withConnection { connection in
+            try await connection.listen(on: Self.dueChannel) { notifications in
+                onWake()
+                for try await _ in notifications { onWake() }
+            }
+        }
+    }
+
     /// Ends the pool's connections and threads.
     package func close() async {
         running.cancel()

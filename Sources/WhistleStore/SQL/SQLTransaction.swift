@@ -180,6 +180,10 @@ package protocol SQLTransaction: AnyObject {
     func fetchAll(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow]
     /// Runs `body` in a savepoint: its changes go if it throws, the transaction goes on.
     func savepoint<T>(_ body: () throws -> T) throws -> T
+    /// Tells every node's dispatcher, when this transaction commits, that a step was planned. PostgreSQL: one
+    /// `NOTIFY whistle_due` per transaction (delivered at the commit, dropped with a rollback). SQLite: nothing, since
+    /// its one process wakes its own dispatcher in memory.
+    func wakeDispatchers() throws
 }
 
 extension SQLTransaction {

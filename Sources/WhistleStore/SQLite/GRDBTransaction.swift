@@ -11,6 +11,8 @@ final class GRDBTransaction: SQLTransaction {
         self.db = db
     }
 
+    func wakeDispatchers() throws {}
+
     func execute(_ sql: String, _ arguments: SQLArguments) throws -> Int {
         // Prepared once per connection and kept, as GRDB's `cachedStatement` does: the store's statements are few.
         try db.cachedStatement(sql: sql).execute(arguments: Self.arguments(arguments))
