@@ -13,7 +13,7 @@ command -v wrk >/dev/null || { echo "bench/nodes.sh needs wrk (apt-get install w
 swift build -c release --product whistle >/dev/null
 bin=$(swift build -c release --show-bin-path)/whistle
 export DURABLE=1
-exec bash scripts/pg-test-cluster.sh run bash -c '
+exec bash scripts/pg-test-cluster.sh run bash ${TRACE:+-x} -c '
 set -euo pipefail
 bin=$1 seconds=$2
 work=$(mktemp -d)
@@ -43,7 +43,7 @@ tokens() {
   : >"$2"
   for point in $("${query[@]}" "SELECT id FROM point WHERE active AND community_id = 1"); do
     pc=$("${query[@]}" "SELECT code FROM point WHERE id = '"'"'$point'"'"'")
-    "$bin" dev form-tokens --point "$point" --count 60000 --db "$1" | sed "s/^/$pc /" >>"$2"
+    "$bin" dev form-tokens --point "$point" --count 15000 --db "$1" | sed "s/^/$pc /" >>"$2"
   done
   shuf "$2" -o "$2"
 }
@@ -82,14 +82,6 @@ stop
 serve "$pg"; serve "$pg"; serve "$pg"; sleep 1
 read -r three_rps three_p99 three_bad < <(post "$work/pg3.tokens" "${ports[@]}")
 stop
-stored=$(psql "$pg" -Atc "SELECT COUNT(*) FROM report")
-kill "${servers[@]}"; wait 2>/dev/null || true; servers=()
-
-# Three nodes on the same database, with tokens not yet used (a token is accepted once).
-tail -n +$((one_stored + 1)) "$work/pg.tokens" >"$work/pg3.tokens"
-ports=($(serve "$pg") $(serve "$pg") $(serve "$pg")); sleep 1
-read -r three_rps three_p99 three_bad < <(post "$work/pg3.tokens" "${ports[@]}")
-kill "${servers[@]}"; wait 2>/dev/null || true; servers=()
 stored=$(psql "$pg" -Atc "SELECT COUNT(*) FROM report")
 gaps=$(psql "$pg" -Atc "SELECT COUNT(*) FROM (SELECT left(number, 8) AS day, COUNT(*) AS n, MAX(right(number, 4)::int) AS top FROM report GROUP BY 1) d WHERE n <> top")
 

@@ -310,65 +310,66 @@ private struct Interner {
 }
 
 extension SLAScan {
-    /// The same figures from PostgreSQL: rows cross the network one by one, so the server adds them up. One statement
-    /// over the period's reports with grouping sets: the totals per (community, key), both distributions, the days
-    /// and the points. The same counting rules as `add(row:…)`, written in SQL; `SLAParityTests` holds them equal.
+    /// The same figures from PostgreSQL: rows cross the network one by one, so the server adds them up, in one
+    /// statement of three plain `GROUP BY`s: the sums per (community, key, day, point), from which the totals, the
+    /// days and the points are added up here, and each distribution per (community, key) as one text of `value:count`
+    /// pairs (thousands of rows otherwise). The same counting rules as `add(row:…)`, written in SQL; `SLAParityTests`
+    /// holds them equal.
+    ///
+    /// Why this shape (BENCHMARKS.md, a year of 1,000,000 reports): one `GROUPING SETS` scan computed every aggregate
+    /// (13 sums) for every set, the distributions' too, and grouping sets never run in parallel: 4.7 s. Three plain
+    /// aggregations, each split between parallel workers: 2.0 s. Collecting the seconds as arrays in the one
+    /// aggregation the sums need was no faster (`array_agg` cannot run in parallel before PostgreSQL 16).
     static func aggregated(
         _ tx: any SQLTransaction, from: Int, to: Int, now: Date, column: String?, regroup: (String) -> String, communities: Set<Int64>?,
         byCommunity: Bool
     ) throws -> SLAScan {
         let inCommunities = communities.map { "AND community_id IN (\($0.sorted().map(String.init).joined(separator: ",")))" } ?? ""
-        let counted = "status NOT IN ('rejected', 'duplicate')"
-        // The distributions would be thousands of rows (one per second or minute seen); each comes as one text of
-        // `value:count` pairs per (community, key) instead, which costs a fraction to read.
-        // A year of a street is a million rows: with the default 4 MB the planner sorts one grouping set on disk, and
-        // JIT compiling costs more than it saves here (measured in bench/sla-postgres.sh, BENCHMARKS.md).
+        // A year of a street is a million rows: with the default 4 MB a distribution's hash table spills to disk; JIT
+        // compiling costs more than it saves; and the planner, underestimating the work, would leave a scan to one process.
         try tx.execute("SET LOCAL work_mem = '64MB'")
         try tx.execute("SET LOCAL jit = off")
-        let total = 0b001111, ackSet = 0b000111, resolveSet = 0b001011, daySet = 0b111101, pointSet = 0b111110
-        let totalsColumns = ["rejected", "duplicates", "reports", "acked", "kept", "breaches", "ack_max", "resolved", "rating_sum", "ratings", "whistled", "open"]
+        try tx.execute("SET LOCAL parallel_setup_cost = 0")
+        try tx.execute("SET LOCAL parallel_tuple_cost = 0")
+        let none = (0..<13).map { _ in "NULL" }.joined(separator: ", ")
         let rows = try tx.fetchAll(
             """
-            WITH period AS (
-                -- Each rule decided once per row, as a 0/1 the sets add up (FILTER clauses were evaluated once per row
-                -- and set: twice as slow on a million rows).
-                SELECT local_day, point_id, (\(column ?? "'all'"))::text AS key, community_id,
-                    CASE WHEN counted THEN ack_seconds END AS ack_seconds,
-                    CASE WHEN counted THEN resolve_seconds / 60 * 60 END AS resolve_minute,
+            WITH r AS NOT MATERIALIZED (
+                SELECT local_day, point_id, (\(column ?? "'all'"))::text AS key, community_id, status, ack_seconds, resolve_seconds,
+                    promise_seconds, created_at, rating, whistled_at, status NOT IN ('rejected', 'duplicate') AS counted
+                FROM report WHERE local_day BETWEEN $1 AND $2 \(inCommunities)
+            )
+            SELECT 0 AS part, community_id, key, local_day, point_id, NULL AS list,
+                SUM(rejected) AS rejected, SUM(duplicates) AS duplicates, SUM(listed) AS listed, SUM(reports) AS reports,
+                SUM(acked) AS acked, SUM(kept) AS kept, SUM(breaches) AS breaches, MAX(ack_seconds) AS ack_max,
+                SUM(resolved) AS resolved, COALESCE(SUM(rating), 0) AS rating_sum, SUM(ratings) AS ratings,
+                SUM(whistled) AS whistled, SUM(open) AS open
+            FROM (
+                -- Each rule decided once per row, as a 0/1 to add up (FILTER clauses cost twice as much on a million rows).
+                SELECT local_day, point_id, key, community_id, CASE WHEN counted THEN ack_seconds END AS ack_seconds,
                     (status = 'rejected')::int AS rejected, (status = 'duplicate')::int AS duplicates, (status <> 'rejected')::int AS listed,
                     counted::int AS reports, (counted AND ack_seconds IS NOT NULL)::int AS acked,
                     (counted AND ack_seconds IS NOT NULL AND ack_seconds <= promise_seconds)::int AS kept,
+                    -- Not taken yet: late once the promise has passed. Timestamps, not EXTRACT(EPOCH …), which is numeric.
                     (counted AND CASE WHEN ack_seconds IS NOT NULL THEN ack_seconds > promise_seconds
-                        ELSE EXTRACT(EPOCH FROM ($3 - created_at)) > promise_seconds END)::int AS breaches,
+                        ELSE created_at + promise_seconds * interval '1 second' < $3 END)::int AS breaches,
                     (counted AND resolve_seconds IS NOT NULL)::int AS resolved,
                     CASE WHEN counted THEN rating END AS rating, (counted AND rating IS NOT NULL)::int AS ratings,
                     (counted AND whistled_at IS NOT NULL)::int AS whistled,
                     (counted AND status IN ('open', 'acknowledged', 'whistled'))::int AS open
-                FROM (SELECT *, \(counted) AS counted FROM report WHERE local_day BETWEEN $1 AND $2 \(inCommunities)) AS r
-            ), sums AS (
-                SELECT GROUPING(community_id, key, ack_seconds, resolve_minute, local_day, point_id) AS set,
-                    community_id, key, ack_seconds, resolve_minute, local_day, point_id,
-                    SUM(rejected) AS rejected, SUM(duplicates) AS duplicates, SUM(listed) AS listed, SUM(reports) AS reports,
-                    SUM(acked) AS acked, SUM(kept) AS kept, SUM(breaches) AS breaches, MAX(ack_seconds) AS ack_max,
-                    SUM(resolved) AS resolved, COALESCE(SUM(rating), 0) AS rating_sum, SUM(ratings) AS ratings,
-                    SUM(whistled) AS whistled, SUM(open) AS open
-                FROM period
-                GROUP BY GROUPING SETS ((community_id, key), (community_id, key, ack_seconds), (community_id, key, resolve_minute),
-                    (local_day), (point_id))
-            ), flat AS (
-                SELECT set, community_id, key, point_id, COALESCE(ack_seconds, resolve_minute, local_day) AS value,
-                    CASE set WHEN \(ackSet) THEN acked WHEN \(resolveSet) THEN resolved WHEN \(daySet) THEN reports WHEN \(pointSet) THEN listed END AS n,
-                    CASE WHEN set = \(daySet) THEN kept END AS day_kept,
-                    \(totalsColumns.map { "CASE WHEN set = \(total) THEN \($0) END AS \($0)" }.joined(separator: ", "))
-                FROM sums
-            )
-            SELECT set, community_id, key, point_id, n, \(totalsColumns.joined(separator: ", ")), NULL AS list
-            FROM flat WHERE set IN (\(total), \(pointSet))
+                FROM r
+            ) AS flags
+            GROUP BY community_id, key, local_day, point_id
             UNION ALL
-            SELECT set, community_id, key, NULL, NULL, \(totalsColumns.map { _ in "NULL" }.joined(separator: ", ")),
-                string_agg(value::text || ':' || n::text || COALESCE(':' || day_kept::text, ''), ',')
-            FROM flat WHERE set IN (\(ackSet), \(resolveSet), \(daySet)) AND value IS NOT NULL AND n > 0
-            GROUP BY set, community_id, key
+            SELECT 1, community_id, key, NULL, NULL, string_agg(value::text || ':' || n::text, ','), \(none)
+            FROM (SELECT community_id, key, ack_seconds AS value, COUNT(*) AS n FROM r WHERE counted AND ack_seconds IS NOT NULL
+                GROUP BY community_id, key, ack_seconds) AS ack
+            GROUP BY community_id, key
+            UNION ALL
+            SELECT 2, community_id, key, NULL, NULL, string_agg(value::text || ':' || n::text, ','), \(none)
+            FROM (SELECT community_id, key, resolve_seconds / 60 * 60 AS value, COUNT(*) AS n FROM r WHERE counted AND resolve_seconds IS NOT NULL
+                GROUP BY community_id, key, resolve_seconds / 60 * 60) AS resolve
+            GROUP BY community_id, key
             """, [from, to, now])
         var scan = SLAScan()
         // Totals per (community, group name), added up as the SQLite scan does, then merged into groups and communities.
@@ -389,43 +390,42 @@ extension SLAScan {
             names.append(key)
             return totals.count - 1
         }
+        var daily: [Int: (reports: Int, kept: Int)] = [:]
+        var perPoint: [String: Int] = [:]
         for row in rows {
-            // GROUPING's bits, first argument highest: 0 in a bit means the column is one of this set's keys.
-            let set = try row.get("set", as: Int.self)
-            if set == total {
-                let at = try pair(row)
+            let at = try pair(row)
+            let part = try row.get("part", as: Int.self)
+            if part == 0 {
+                // Field by field, in place: a `Totals` per row would allocate (and add) two empty histograms each time.
                 scan.rejected += try row.get("rejected", as: Int.self)
-                var t = Totals()
-                t.duplicates = try row.get("duplicates")
-                t.reports = try row.get("reports")
-                t.acked = try row.get("acked")
-                t.kept = try row.get("kept")
-                t.breaches = try row.get("breaches")
-                t.ackMax = try row.optional("ack_max")
-                t.resolved = try row.get("resolved")
-                t.ratingSum = try row.get("rating_sum")
-                t.ratings = try row.get("ratings")
-                t.whistled = try row.get("whistled")
-                t.open = try row.get("open")
-                totals[at].add(t)
-                continue
-            }
-            if set == pointSet {
-                if let count = try row.optional("n", as: Int.self), count > 0 { scan.perPoint[try row.get("point_id", as: String.self)] = count }
-                continue
+                let reports = try row.get("reports", as: Int.self)
+                let kept = try row.get("kept", as: Int.self)
+                totals[at].reports += reports
+                totals[at].kept += kept
+                totals[at].duplicates += try row.get("duplicates", as: Int.self)
+                totals[at].acked += try row.get("acked", as: Int.self)
+                totals[at].breaches += try row.get("breaches", as: Int.self)
+                if let most = try row.optional("ack_max", as: Int.self) { totals[at].ackMax = max(totals[at].ackMax ?? 0, most) }
+                totals[at].resolved += try row.get("resolved", as: Int.self)
+                totals[at].ratingSum += try row.get("rating_sum", as: Int.self)
+                totals[at].ratings += try row.get("ratings", as: Int.self)
+                totals[at].whistled += try row.get("whistled", as: Int.self)
+                totals[at].open += try row.get("open", as: Int.self)
+                let day = try row.get("local_day", as: Int.self)
+                daily[day, default: (0, 0)].reports += reports
+                daily[day, default: (0, 0)].kept += kept
+                perPoint[try row.get("point_id", as: String.self), default: 0] += try row.get("listed", as: Int.self)
             }
             guard let list = try row.optional("list", as: String.self) else { continue }
-            let at = set == daySet ? nil : try pair(row)
             for item in list.split(separator: ",") {
-                let parts = item.split(separator: ":").compactMap { Int($0) }
-                guard parts.count >= 2 else { continue }
-                switch set {
-                case ackSet: totals[at!].ack.add(parts[0], count: parts[1])
-                case resolveSet: totals[at!].resolve.add(parts[0], count: parts[1])
-                default: scan.daily[parts[0]] = (parts[1], parts.count > 2 ? parts[2] : 0)
-                }
+                let entry = item.split(separator: ":").compactMap { Int($0) }
+                guard entry.count == 2 else { continue }
+                if part == 1 { totals[at].ack.add(entry[0], count: entry[1]) } else { totals[at].resolve.add(entry[0], count: entry[1]) }
             }
         }
+        // As the SQLite scan gives them: days with a counted report, points with a listed one.
+        scan.daily = daily.filter { $0.value.reports > 0 }
+        scan.perPoint = perPoint.filter { $0.value > 0 }
         for (at, key) in names.enumerated() {
             let group = totals[at]
             if scan.groups[key.group] == nil { scan.groups[key.group] = group } else { scan.groups[key.group]!.add(group) }

@@ -38,6 +38,7 @@ struct SLAParityTests {
             #expect(a == b, "the first difference is near: \(firstDifference(a, b))")
         }
         #expect(sqlite[0].contains("\"breaches\""), "the report has figures to compare")
+        #expect(sqlite[0].contains("\"departments\":[{"), "departments' figures too (added up by PostgreSQL itself)")
     }
 
     private func firstDifference(_ a: String, _ b: String) -> String {
