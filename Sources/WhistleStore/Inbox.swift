@@ -96,10 +96,15 @@ extension AppDatabase {
     /// SQLite commits one writer at a time, so ids are in commit order. PostgreSQL hands out ids before commit: with
     /// several nodes, event 105 can commit before 104, and a cursor at 105 would skip 104 for good. There the feed goes
     /// by (transaction id, event id) and shows only events of transactions older than every one still running
-    /// (`pg_snapshot_xmin`): nothing can then commit behind the cursor. A write that runs long (`migrate`, `dev seed`)
-    /// holds the feed back until it ends; reads take no transaction id and never do.
-    public func events(after id: Int64, limit: Int = 200) async throws -> [(event: Event, number: String, gridID: String)] {
-        try await read { tx in
+    /// (`pg_snapshot_xmin`): nothing can then commit behind the cursor. Reads take no transaction id and never hold it
+    /// back; a write does, in any database of the cluster, so an event is held back `holdingBackAtMost` (10 s) at most:
+    /// a write of another application left open must not stall the responders' feed. Only a Whistle write open longer
+    /// than that (`migrate`, `dev seed`: not for a live deployment) could then commit an event behind the cursor.
+    public func events(after id: Int64, limit: Int = 200, holdingBackAtMost hold: TimeInterval = 10) async throws
+        -> [(event: Event, number: String, gridID: String)]
+    {
+        let heldSince = Date().addingTimeInterval(-hold)
+        return try await read { tx in
             let select = """
                 SELECT event.*, report.number AS number, point.grid_id AS grid_id FROM event
                 JOIN report ON report.id = event.report_id JOIN point ON point.id = report.point_id
@@ -115,9 +120,9 @@ extension AppDatabase {
                     \(select)
                     WHERE (event.tx, event.id) > (COALESCE((SELECT tx FROM event WHERE id = ?1),
                         (SELECT tx FROM event WHERE id < ?1 ORDER BY id DESC LIMIT 1), '0'::xid8), ?1)
-                      AND event.tx < pg_snapshot_xmin(pg_current_snapshot())
+                      AND (event.tx < pg_snapshot_xmin(pg_current_snapshot()) OR event.at < ?3)
                     ORDER BY event.tx, event.id LIMIT ?2
-                    """, [id, limit])
+                    """, [id, limit, heldSince])
             }
             return try rows.map { row in (try RowDecoding.decode(Event.self, from: row), try row.get("number"), try row.get("grid_id")) }
         }
@@ -127,7 +132,8 @@ extension AppDatabase {
     /// out, else after the last event in the feed's order (on PostgreSQL, of the transactions that have ended). Not
     /// "the smaller of the two": on PostgreSQL a cursor can be above the last event's id and still behind it.
     public func feedStart(resuming resume: Int64? = nil) async throws -> Int64 {
-        try await read { tx in
+        let heldSince = Date().addingTimeInterval(-10)
+        return try await read { tx in
             let highest = try tx.value("SELECT MAX(id) FROM event", as: Int64.self) ?? 0
             if let resume, resume >= 0, resume <= highest { return resume }
             switch tx.dialect {
@@ -136,8 +142,9 @@ extension AppDatabase {
             case .postgres:
                 return try tx.value(
                     """
-                    SELECT id FROM event WHERE tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx DESC, id DESC LIMIT 1
-                    """, as: Int64.self) ?? 0
+                    SELECT id FROM event WHERE tx < pg_snapshot_xmin(pg_current_snapshot()) OR at < ?
+                    ORDER BY tx DESC, id DESC LIMIT 1
+                    """, [heldSince], as: Int64.self) ?? 0
             }
         }
     }

@@ -130,11 +130,16 @@ extension AppDatabase {
             phone: draft.phone, status: linked == nil ? .open : .duplicate, duplicateOf: linked?.id,
             policyID: community.policyID, createdAt: now, statusKeyHash: draft.statusKeyHash, communityID: point.communityID)
         if linked == nil { report.promiseDueAt = now.addingTimeInterval(TimeInterval(community.policy.promiseSeconds)) }
-        guard let reportID = try tx.insert(report) else { throw StoreError.notFound("report id") }
+        // With the SLA columns the record does not carry: its local day and the promise it was made.
+        guard
+            let reportID = try tx.insert(
+                report,
+                adding: [
+                    "local_day": Int64(ShanghaiTime.dayStamp(now)).map { .integer($0) } ?? .null,
+                    "promise_seconds": .integer(Int64(community.policy.promiseSeconds)),
+                ])
+        else { throw StoreError.notFound("report id") }
         report.id = reportID
-        try tx.execute(
-            "UPDATE report SET local_day = ?, promise_seconds = ? WHERE id = ?",
-            [Int(ShanghaiTime.dayStamp(now)), community.policy.promiseSeconds, reportID])
 
         var detail = ["number": number]
         if let linked { detail["duplicate_of"] = linked.number }
@@ -145,22 +150,24 @@ extension AppDatabase {
         guard linked == nil else { return CreatedReport(report: report, original: linked, outbox: [], dutyGaps: []) }
 
         let roster = snapshot.roster
-        var outbox: [OutboxEntry] = []
+        var planned: [OutboxEntry] = []
         var gaps: [Int] = []
         for (index, step) in community.policy.steps.enumerated() {
             let due = now.addingTimeInterval(TimeInterval(step.afterSeconds))
-            let planned = try Self.plan(
+            let rows = Self.steps(
                 report: report, gridID: point.gridID, targets: step.notify, event: .notify, step: index, key: "notify/\(index)",
-                due: due, roster: roster, tx)
-            if planned.dutyGap { gaps.append(index) }
-            outbox += planned.entries
+                due: due, roster: roster)
+            if rows.dutyGap { gaps.append(index) }
+            planned += rows.entries
         }
         // The breach is planned with the steps: if the promise passes unacknowledged, the secretary hears of it
         // even if the dispatcher was down at that moment.
-        let breach = try Self.plan(
+        planned += Self.steps(
             report: report, gridID: point.gridID, targets: [.secretary], event: .breach, step: community.policy.steps.count,
-            key: "breach", due: now.addingTimeInterval(TimeInterval(community.policy.promiseSeconds)), roster: roster, tx)
-        outbox += breach.entries
+            key: "breach", due: now.addingTimeInterval(TimeInterval(community.policy.promiseSeconds)), roster: roster
+        ).entries
+        // Every step in one statement: the day's counter row is held until the commit (on PostgreSQL, by every node).
+        let outbox = try Self.insertNew(planned, tx)
         return CreatedReport(report: report, original: nil, outbox: outbox, dutyGaps: gaps)
     }
 
@@ -180,24 +187,46 @@ extension AppDatabase {
         report: Report, gridID: String, targets: [NotifyTarget], event: NotifyEvent, step: Int, key: String, due: Date, roster: Roster,
         stage: OutboxStage = .promise, priority: Int? = nil, _ tx: any SQLTransaction
     ) throws -> (entries: [OutboxEntry], dutyGap: Bool) {
+        let planned = steps(
+            report: report, gridID: gridID, targets: targets, event: event, step: step, key: key, due: due, roster: roster, stage: stage,
+            priority: priority)
+        return (try insertNew(planned.entries, tx), planned.dutyGap)
+    }
+
+    /// The rows `plan` would insert, not yet inserted (no ids).
+    static func steps(
+        report: Report, gridID: String, targets: [NotifyTarget], event: NotifyEvent, step: Int, key: String, due: Date, roster: Roster,
+        stage: OutboxStage = .promise, priority: Int? = nil
+    ) -> (entries: [OutboxEntry], dutyGap: Bool) {
         guard let reportID = report.id else { return ([], false) }
         let recipients = roster.resolve(targets, grid: gridID, at: due)
         var entries: [OutboxEntry] = []
         for responderID in recipients.responderIDs {
             guard let responder = roster.responders[responderID] else { continue }
             for (channelIndex, channel) in responder.channels.enumerated() {
-                var entry = OutboxEntry(
-                    reportID: reportID, responderID: responderID, channel: channelIndex, channelKind: channel.kind, channelRef: channel.ref,
-                    event: event, step: step, dueAt: due, idemKey: "\(report.number)/\(key)/\(responderID)/\(channelIndex)", stage: stage,
-                    priority: priority)
-                if let id = try tx.insertIfNew(entry) {
-                    entry.id = id
-                    entries.append(entry)
-                }
+                entries.append(
+                    OutboxEntry(
+                        reportID: reportID, responderID: responderID, channel: channelIndex, channelKind: channel.kind, channelRef: channel.ref,
+                        event: event, step: step, dueAt: due, idemKey: "\(report.number)/\(key)/\(responderID)/\(channelIndex)", stage: stage,
+                        priority: priority))
             }
         }
-        if !entries.isEmpty { try tx.wakeDispatchers() }
         return (entries, recipients.dutyGap)
+    }
+
+    /// Inserts the rows whose keys are new (in one statement) and wakes every node's dispatcher if any was; those rows,
+    /// with their ids, in the order given.
+    static func insertNew(_ entries: [OutboxEntry], _ tx: any SQLTransaction) throws -> [OutboxEntry] {
+        let ids = try tx.insertAllIfNew(entries, key: "idem_key")
+        var seen = Set<String>()
+        let inserted = entries.compactMap { entry -> OutboxEntry? in
+            guard let id = ids[entry.idemKey], seen.insert(entry.idemKey).inserted else { return nil }
+            var entry = entry
+            entry.id = id
+            return entry
+        }
+        if !inserted.isEmpty { try tx.wakeDispatchers() }
+        return inserted
     }
 
     static func roster(_ tx: any SQLTransaction) throws -> Roster {

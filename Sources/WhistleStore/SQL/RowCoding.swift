@@ -26,8 +26,8 @@ extension SQLTransaction {
     /// Inserts every encoded column; returns the new row's id when it is an integer (nil for a text key, or for a
     /// record without an `id`, such as a duty row).
     @discardableResult
-    package func insert<R: SQLRecord>(_ record: R) throws -> Int64? {
-        let encoded = try RowEncoding.encode(record)
+    package func insert<R: SQLRecord>(_ record: R, adding extra: [String: SQLValue] = [:]) throws -> Int64? {
+        let encoded = try RowEncoding.encode(record) + extra.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
         let columns = encoded.filter { !($0.name == "id" && $0.value == .null) }
         let names = columns.map(\.name).joined(separator: ", ")
         let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
@@ -50,6 +50,26 @@ extension SQLTransaction {
             "INSERT INTO \(R.table) (\(names)) VALUES (\(marks)) ON CONFLICT DO NOTHING RETURNING id", SQLArguments(columns.map(\.value)))
         if case .integer(let id)? = rows.first?["id"] { return id }
         return nil
+    }
+
+    /// Inserts every record a unique key does not already hold, in ONE statement (a round trip per row adds up while a
+    /// report holds its day's counter); the new ids by the value of `key`, a unique column each record sets.
+    package func insertAllIfNew<R: SQLRecord>(_ records: [R], key: String) throws -> [String: Int64] {
+        guard !records.isEmpty else { return [:] }
+        let rows = try records.map { try RowEncoding.encode($0).filter { !($0.name == "id" && $0.value == .null) } }
+        let names = rows[0].map(\.name)
+        guard rows.allSatisfy({ $0.map(\.name) == names }) else {
+            throw SQLDecodingError(column: key, problem: "records of one insert encode different columns")
+        }
+        let marks = "(" + Array(repeating: "?", count: names.count).joined(separator: ", ") + ")"
+        let inserted = try fetchAll(
+            """
+            INSERT INTO \(R.table) (\(names.joined(separator: ", "))) VALUES \(Array(repeating: marks, count: rows.count).joined(separator: ", "))
+            ON CONFLICT DO NOTHING RETURNING id, \(key)
+            """, SQLArguments(rows.flatMap { $0.map(\.value) }))
+        var ids: [String: Int64] = [:]
+        for row in inserted { ids[try row.get(key, as: String.self)] = try row.get("id", as: Int64.self) }
+        return ids
     }
 
     /// Writes every encoded column of the row whose `id` is the record's.
