@@ -17,7 +17,10 @@ struct DemoCommand: AsyncParsableCommand {
     var baseURL: String?
 
     func run() async throws {
-        let store = try await DatabaseOptions(db: db).open()
+        let options = DatabaseOptions(db: db)
+        let store = try await options.open()
+        // Where the demo's data is, as it may be printed: a PostgreSQL URL without its password.
+        let shown = options.shown(default: db)
         try await oneLine {
             if try await store.isEmpty() {
                 let address = baseURL ?? "http://\(listen.host == "0.0.0.0" ? "127.0.0.1" : listen.host):\(listen.port)"
@@ -39,12 +42,12 @@ struct DemoCommand: AsyncParsableCommand {
                     for index in street.responders.indices { street.responders[index].channels = [.log] }
                     try await store.importStreet(street, communities: communities.map(local))
                 }
-                print("Seeded \(file) into \(db).")
+                print("Seeded \(file) into \(shown).")
             } else {
-                print("Using the communities already in \(db) (delete the file to start afresh).")
+                print("Using the communities already in \(shown) (\(store.isShared ? "empty the database" : "delete the file") to start afresh).")
             }
             let snapshot = try await store.snapshot()
-            guard let first = snapshot.communityList.first else { throw CLIError("no community in \(db)") }
+            guard let first = snapshot.communityList.first else { throw CLIError("no community in \(shown)") }
             let points = try await store.points()
             var tokenFor: [String] = []
             for community in snapshot.communityList {
@@ -71,7 +74,7 @@ struct DemoCommand: AsyncParsableCommand {
             // The phone pages: a sign-in link for the first worker, to open in a phone's browser (or this one).
             if let worker = tokenFor.first, let base = snapshot.roster.responders[worker].flatMap(snapshot.baseURL(for:)) {
                 let link = base + "/r/login/" + (try await store.issueLoginLink(responderID: worker, lifetime: 86400, at: Date()))
-                print("\nSign in as \(snapshot.roster.responders[worker]?.name ?? worker) on a phone (single use, 24 h; or `whistle responders login-link ID --db \(db)`):")
+                print("\nSign in as \(snapshot.roster.responders[worker]?.name ?? worker) on a phone (single use, 24 h; or `whistle responders login-link ID --db \(shown)`):")
                 print("  \(link)")
                 print(TerminalRenderer.render(try QRMatrix.encode(link, level: .M)))
             }

@@ -126,12 +126,28 @@ struct StreetCLITests {
     @Test("demo seeds the street: both communities' points, a token for a worker of each and for the street")
     func demo() throws {
         let folder = try temporaryFolder()
+        let text = try runDemo(db: folder.appendingPathComponent("demo.sqlite").path)
+        #expect(text.contains("Seeded assets/demo/street.yaml into \(folder.appendingPathComponent("demo.sqlite").path)."), "\(text)")
+    }
+
+    @Test("demo on PostgreSQL never prints the URL's password", .enabled(if: TestBackend.postgresURL != nil, "needs the test cluster"))
+    func demoOnPostgres() async throws {
+        let (store, url) = try await StoreBackend.postgres.emptyStoreAndAddress()
+        await store.close()
+        let withPassword = url.replacingOccurrences(of: "://whistle@", with: "://whistle:s3cret-pw@")
+        let text = try runDemo(db: withPassword)
+        #expect(text.contains("Seeded assets/demo/street.yaml into postgres://whistle@"), "\(text)")
+        #expect(!text.contains("s3cret-pw"))
+    }
+
+    /// Runs `whistle demo` until it prints its health line; what it printed, after checking the street's lines.
+    private func runDemo(db: String) throws -> String {
         let port = Int(try sh("python3", ["-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"])
             .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 18099
         let process = Process()
         process.executableURL = binary
         process.currentDirectoryURL = root
-        process.arguments = ["demo", "--db", folder.appendingPathComponent("demo.sqlite").path, "--port", String(port)]
+        process.arguments = ["demo", "--db", db, "--port", String(port)]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -148,5 +164,6 @@ struct StreetCLITests {
         #expect(text.contains("红哨塑像（华信广场）  http://127.0.0.1:\(port)/p/"))
         #expect(text.contains("A token for 赵网格员, grid_worker") && text.contains("A token for 王网格员, grid_worker"), "\(text)")
         #expect(text.contains("A token for 街道值班员, street"))
+        return text
     }
 }

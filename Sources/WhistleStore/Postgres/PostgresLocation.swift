@@ -81,6 +81,17 @@ public struct PostgresLocation: Sendable, Equatable {
     }
 
     /// postgres-nio's client configuration for this address.
+    /// The same TLS choice for a single connection (the server check).
+    var connectionTLS: PostgresConnection.Configuration.TLS {
+        get throws {
+            switch sslMode {
+            case .disable: .disable
+            case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+        }
+    }
+
     var clientConfiguration: PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS =
             switch sslMode {

@@ -25,33 +25,24 @@ public enum PostgresServer {
     public static func check(
         _ location: PostgresLocation, timeout: Duration = .seconds(10), logger: Logger = Logger(label: "whistle.store")
     ) async throws -> Facts {
-        let client = PostgresClient(configuration: location.clientConfiguration, backgroundLogger: quiet(logger))
-        // The client's pool retries a refused connection without end; the check gives up after `timeout`.
-        let read: Facts? = try await withThrowingTaskGroup(of: Facts?.self) { group in
-            group.addTask {
-                await client.run()
-                return nil
-            }
-            group.addTask {
-                var version = 0
-                for try await text in try await client.query("SHOW server_version_num", logger: logger).decode(String.self) { version = Int(text) ?? 0 }
-                var fsync = true
-                for try await text in try await client.query("SHOW fsync", logger: logger).decode(String.self) { fsync = text == "on" }
-                return Facts(version: version, fsync: fsync)
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            do {
-                return try await group.next() ?? nil
-            } catch {
-                throw StoreError.unusable(path: location.redacted, reason: "cannot connect: \(String(describing: error).prefix(300))")
-            }
-        }
-        guard let facts = read else {
-            throw StoreError.unusable(path: location.redacted, reason: "cannot connect within \(timeout.components.seconds) s")
+        // One connection of its own, not the pool: a pool retries a refused connection without end, where a single
+        // connection fails at once ("connection refused") and gives up on a silent host after `timeout`.
+        let facts: Facts
+        do {
+            var configuration = PostgresConnection.Configuration(
+                host: location.host, port: location.port, username: location.user, password: location.password,
+                database: location.database, tls: try location.connectionTLS)
+            configuration.options.connectTimeout = .seconds(timeout.components.seconds)
+            let connection = try await PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: quiet(logger))
+            defer { Task { try? await connection.close() } }
+            var version = 0
+            for try await text in try await connection.query("SHOW server_version_num", logger: logger).decode(String.self) { version = Int(text) ?? 0 }
+            var fsync = true
+            for try await text in try await connection.query("SHOW fsync", logger: logger).decode(String.self) { fsync = text == "on" }
+            facts = Facts(version: version, fsync: fsync)
+        } catch {
+            throw StoreError.unusable(path: location.redacted, reason: "cannot connect: \(Self.reason(error))")
         }
         guard facts.version >= minimumVersion else {
             throw StoreError.unusable(path: location.redacted, reason: "PostgreSQL \(facts.version / 10000) is too old: 13 or newer is needed")
@@ -61,5 +52,15 @@ public enum PostgresServer {
                 path: location.redacted, reason: "the server runs with fsync=off: an acknowledged report could be lost in a power cut")
         }
         return facts
+    }
+
+    /// What went wrong, in one short line: postgres-nio's errors describe themselves at length, with the query.
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            if let underlying = error.underlying { return String(String(describing: underlying).prefix(200)) }
+            return String(describing: error.code)
+        }
+        return String(String(describing: error).prefix(200))
     }
 }
