@@ -28,6 +28,31 @@ struct SLAScan {
         /// 5 million (adding one group's distribution to another walks them all).
         var resolve = Histogram(limit: 60 * 86400, unit: 60)
 
+        /// Adds one counted report (neither rejected nor a duplicate), read as values: the rules of `add(row:…)` below.
+        mutating func count(
+            status: String, promise: Int, ack: Int?, resolve: Int?, rating: Int?, whistled: Bool, createdAt: Date, now: Date
+        ) {
+            reports += 1
+            if let ack {
+                acked += 1
+                if ack <= promise { kept += 1 } else { breaches += 1 }
+                ackMax = max(ackMax ?? 0, ack)
+                self.ack.add(ack)
+            } else if now.timeIntervalSince(createdAt) > Double(promise) {
+                breaches += 1
+            }
+            if let resolve {
+                resolved += 1
+                self.resolve.add(resolve / 60 * 60)
+            }
+            if let rating {
+                ratingSum += rating
+                ratings += 1
+            }
+            if whistled { self.whistled += 1 }
+            if ["open", "acknowledged", "whistled"].contains(status) { open += 1 }
+        }
+
         mutating func add(_ other: Totals) {
             reports += other.reports
             kept += other.kept
@@ -311,15 +336,17 @@ private struct Interner {
 
 extension SLAScan {
     /// The same figures from PostgreSQL: rows cross the network one by one, so the server adds them up, in one
-    /// statement of three plain `GROUP BY`s: the sums per (community, key, day, point), from which the totals, the
-    /// days and the points are added up here, and each distribution per (community, key) as one text of `value:count`
-    /// pairs (thousands of rows otherwise). The same counting rules as `add(row:…)`, written in SQL; `SLAParityTests`
-    /// holds them equal.
+    /// statement of three plain `GROUP BY`s: the sums per (community, key, day, point, status), from which the totals,
+    /// the days and the points are added up here, and each distribution per (community, key) as one text of
+    /// `value:count` pairs (thousands of rows otherwise). The same counting rules as `add(row:…)`: the status-dependent
+    /// ones are applied here, per group, instead of per row in SQL; `SLAParityTests` holds them equal.
     ///
     /// Why this shape (BENCHMARKS.md, a year of 1,000,000 reports): one `GROUPING SETS` scan computed every aggregate
     /// (13 sums) for every set, the distributions' too, and grouping sets never run in parallel: 4.7 s. Three plain
-    /// aggregations, each split between parallel workers: 2.0 s. Collecting the seconds as arrays in the one
-    /// aggregation the sums need was no faster (`array_agg` cannot run in parallel before PostgreSQL 16).
+    /// aggregations, each split between parallel workers: 2.0 s. Grouping the sums by status as well, so that no row
+    /// compares its status text a dozen times (an inlined `counted` flag is evaluated once per use): 1.1–1.5 s.
+    /// Collecting the seconds as arrays in the one aggregation the sums need was no faster (`array_agg` cannot run in
+    /// parallel before PostgreSQL 16), nor was one aggregation of both distributions over a `LATERAL` pair of rows.
     static func aggregated(
         _ tx: any SQLTransaction, from: Int, to: Int, now: Date, column: String?, regroup: (String) -> String, communities: Set<Int64>?,
         byCommunity: Bool
@@ -331,44 +358,49 @@ extension SLAScan {
         try tx.execute("SET LOCAL jit = off")
         try tx.execute("SET LOCAL parallel_setup_cost = 0")
         try tx.execute("SET LOCAL parallel_tuple_cost = 0")
-        let none = (0..<13).map { _ in "NULL" }.joined(separator: ", ")
+        // Without a grouping the key is a constant, left out of the hash keys.
+        let key = column.map { "(\($0))::text" } ?? "'all'::text"
+        // By community the rows are already grouped by the key (a cast of the number to text per row would cost
+        // ~0.2 s a million rows: it is made once per group instead); by point (or grid, or kind, which are points
+        // regrouped) the sums are too.
+        let byKey = column.map { $0 == "community_id" ? "" : ", (\($0))::text" } ?? ""
+        // Any other key (a category, a responder) crossed with days, points and statuses would be a hundred thousand
+        // groups to send and read: its sums go by (community, key, status) and the days and points by their own
+        // aggregation (part 3).
+        let apart = column != nil && column != "community_id" && column != "point_id"
+        let sumsBy = column == "point_id" ? "local_day, point_id" : apart ? "(\(column!))::text" : "local_day, point_id"
+        let dayAndPoint = apart ? "NULL::int AS local_day, NULL::text AS point_id" : "local_day, point_id"
+        let none = (0..<9).map { _ in "NULL" }.joined(separator: ", ")
+        let counted = "status NOT IN ('rejected', 'duplicate')"
         let rows = try tx.fetchAll(
             """
-            WITH r AS NOT MATERIALIZED (
-                SELECT local_day, point_id, (\(column ?? "'all'"))::text AS key, community_id, status, ack_seconds, resolve_seconds,
-                    promise_seconds, created_at, rating, whistled_at, status NOT IN ('rejected', 'duplicate') AS counted
+            SELECT 0 AS part, community_id, \(key) AS key, \(dayAndPoint), status, NULL AS list, COUNT(*) AS n,
+                COUNT(ack_seconds) AS acked, COALESCE(SUM((ack_seconds <= promise_seconds)::int), 0) AS kept,
+                -- Not taken yet: late once the promise has passed. Timestamps, not EXTRACT(EPOCH …), which is numeric.
+                SUM(CASE WHEN ack_seconds IS NOT NULL THEN (ack_seconds > promise_seconds)::int
+                    ELSE (created_at + promise_seconds * interval '1 second' < $3)::int END) AS breaches,
+                MAX(ack_seconds) AS ack_max, COUNT(resolve_seconds) AS resolved, COALESCE(SUM(rating), 0) AS rating_sum,
+                COUNT(rating) AS ratings, COUNT(whistled_at) AS whistled
+            FROM report WHERE local_day BETWEEN $1 AND $2 \(inCommunities)
+            GROUP BY community_id, \(sumsBy), status
+            UNION ALL\(apart ? """
+
+                SELECT 3, community_id, NULL, local_day, point_id, status, NULL, COUNT(*),
+                    NULL, COALESCE(SUM((ack_seconds <= promise_seconds)::int), 0), NULL, NULL, NULL, NULL, NULL, NULL
                 FROM report WHERE local_day BETWEEN $1 AND $2 \(inCommunities)
-            )
-            SELECT 0 AS part, community_id, key, local_day, point_id, NULL AS list,
-                SUM(rejected) AS rejected, SUM(duplicates) AS duplicates, SUM(listed) AS listed, SUM(reports) AS reports,
-                SUM(acked) AS acked, SUM(kept) AS kept, SUM(breaches) AS breaches, MAX(ack_seconds) AS ack_max,
-                SUM(resolved) AS resolved, COALESCE(SUM(rating), 0) AS rating_sum, SUM(ratings) AS ratings,
-                SUM(whistled) AS whistled, SUM(open) AS open
-            FROM (
-                -- Each rule decided once per row, as a 0/1 to add up (FILTER clauses cost twice as much on a million rows).
-                SELECT local_day, point_id, key, community_id, CASE WHEN counted THEN ack_seconds END AS ack_seconds,
-                    (status = 'rejected')::int AS rejected, (status = 'duplicate')::int AS duplicates, (status <> 'rejected')::int AS listed,
-                    counted::int AS reports, (counted AND ack_seconds IS NOT NULL)::int AS acked,
-                    (counted AND ack_seconds IS NOT NULL AND ack_seconds <= promise_seconds)::int AS kept,
-                    -- Not taken yet: late once the promise has passed. Timestamps, not EXTRACT(EPOCH …), which is numeric.
-                    (counted AND CASE WHEN ack_seconds IS NOT NULL THEN ack_seconds > promise_seconds
-                        ELSE created_at + promise_seconds * interval '1 second' < $3 END)::int AS breaches,
-                    (counted AND resolve_seconds IS NOT NULL)::int AS resolved,
-                    CASE WHEN counted THEN rating END AS rating, (counted AND rating IS NOT NULL)::int AS ratings,
-                    (counted AND whistled_at IS NOT NULL)::int AS whistled,
-                    (counted AND status IN ('open', 'acknowledged', 'whistled'))::int AS open
-                FROM r
-            ) AS flags
-            GROUP BY community_id, key, local_day, point_id
-            UNION ALL
-            SELECT 1, community_id, key, NULL, NULL, string_agg(value::text || ':' || n::text, ','), \(none)
-            FROM (SELECT community_id, key, ack_seconds AS value, COUNT(*) AS n FROM r WHERE counted AND ack_seconds IS NOT NULL
-                GROUP BY community_id, key, ack_seconds) AS ack
+                GROUP BY community_id, local_day, point_id, status
+                UNION ALL
+                """ : "")
+            SELECT 1, community_id, key, NULL, NULL, NULL, string_agg(value::text || ':' || n::text, ','), \(none)
+            FROM (SELECT community_id, \(key) AS key, ack_seconds AS value, COUNT(*) AS n FROM report
+                WHERE local_day BETWEEN $1 AND $2 \(inCommunities) AND \(counted) AND ack_seconds IS NOT NULL
+                GROUP BY community_id\(byKey), ack_seconds) AS ack
             GROUP BY community_id, key
             UNION ALL
-            SELECT 2, community_id, key, NULL, NULL, string_agg(value::text || ':' || n::text, ','), \(none)
-            FROM (SELECT community_id, key, resolve_seconds / 60 * 60 AS value, COUNT(*) AS n FROM r WHERE counted AND resolve_seconds IS NOT NULL
-                GROUP BY community_id, key, resolve_seconds / 60 * 60) AS resolve
+            SELECT 2, community_id, key, NULL, NULL, NULL, string_agg(value::text || ':' || n::text, ','), \(none)
+            FROM (SELECT community_id, \(key) AS key, resolve_seconds / 60 * 60 AS value, COUNT(*) AS n FROM report
+                WHERE local_day BETWEEN $1 AND $2 \(inCommunities) AND \(counted) AND resolve_seconds IS NOT NULL
+                GROUP BY community_id\(byKey), resolve_seconds / 60 * 60) AS resolve
             GROUP BY community_id, key
             """, [from, to, now])
         var scan = SLAScan()
@@ -393,28 +425,46 @@ extension SLAScan {
         var daily: [Int: (reports: Int, kept: Int)] = [:]
         var perPoint: [String: Int] = [:]
         for row in rows {
-            let at = try pair(row)
             let part = try row.get("part", as: Int.self)
+            if part == 3 {
+                // The days and points alone (a key kept apart): as for part 0's rows below.
+                let n = try row.get("n", as: Int.self)
+                let status = try row.get("status", as: String.self)
+                if status != "rejected" { perPoint[try row.get("point_id", as: String.self), default: 0] += n }
+                if status != "rejected" && status != "duplicate" {
+                    let day = try row.get("local_day", as: Int.self)
+                    daily[day, default: (0, 0)].reports += n
+                    daily[day, default: (0, 0)].kept += try row.get("kept", as: Int.self)
+                }
+                continue
+            }
+            let at = try pair(row)
             if part == 0 {
-                // Field by field, in place: a `Totals` per row would allocate (and add) two empty histograms each time.
-                scan.rejected += try row.get("rejected", as: Int.self)
-                let reports = try row.get("reports", as: Int.self)
-                let kept = try row.get("kept", as: Int.self)
-                totals[at].reports += reports
-                totals[at].kept += kept
-                totals[at].duplicates += try row.get("duplicates", as: Int.self)
-                totals[at].acked += try row.get("acked", as: Int.self)
-                totals[at].breaches += try row.get("breaches", as: Int.self)
-                if let most = try row.optional("ack_max", as: Int.self) { totals[at].ackMax = max(totals[at].ackMax ?? 0, most) }
-                totals[at].resolved += try row.get("resolved", as: Int.self)
-                totals[at].ratingSum += try row.get("rating_sum", as: Int.self)
-                totals[at].ratings += try row.get("ratings", as: Int.self)
-                totals[at].whistled += try row.get("whistled", as: Int.self)
-                totals[at].open += try row.get("open", as: Int.self)
-                let day = try row.get("local_day", as: Int.self)
-                daily[day, default: (0, 0)].reports += reports
-                daily[day, default: (0, 0)].kept += kept
-                perPoint[try row.get("point_id", as: String.self), default: 0] += try row.get("listed", as: Int.self)
+                let n = try row.get("n", as: Int.self)
+                let status = try row.get("status", as: String.self)
+                // Without a day and a point when the key is kept apart (part 3 brings them).
+                if status != "rejected", let point = try row.optional("point_id", as: String.self) { perPoint[point, default: 0] += n }
+                switch status {
+                case "rejected": scan.rejected += n
+                case "duplicate": totals[at].duplicates += n
+                default:
+                    // Counted: field by field, in place (a `Totals` per row would allocate two empty histograms each time).
+                    let kept = try row.get("kept", as: Int.self)
+                    totals[at].reports += n
+                    totals[at].kept += kept
+                    totals[at].acked += try row.get("acked", as: Int.self)
+                    totals[at].breaches += try row.get("breaches", as: Int.self)
+                    if let most = try row.optional("ack_max", as: Int.self) { totals[at].ackMax = max(totals[at].ackMax ?? 0, most) }
+                    totals[at].resolved += try row.get("resolved", as: Int.self)
+                    totals[at].ratingSum += try row.get("rating_sum", as: Int.self)
+                    totals[at].ratings += try row.get("ratings", as: Int.self)
+                    totals[at].whistled += try row.get("whistled", as: Int.self)
+                    if ["open", "acknowledged", "whistled"].contains(status) { totals[at].open += n }
+                    if let day = try row.optional("local_day", as: Int.self) {
+                        daily[day, default: (0, 0)].reports += n
+                        daily[day, default: (0, 0)].kept += kept
+                    }
+                }
             }
             guard let list = try row.optional("list", as: String.self) else { continue }
             for item in list.split(separator: ",") {

@@ -109,6 +109,14 @@ struct StreetAPITests {
             // The stream ends when its token is revoked: the whole replay is then in the body.
             func replay(_ id: String) async throws -> String {
                 let revoker = Task {
+                    // On PostgreSQL the feed shows an event once no older transaction of the cluster is still open (at
+                    // most 10 s later): another test's open write can hold it back. Wait until the feed's own query
+                    // shows both reports' events, then give the stream a second to send them.
+                    for _ in 0..<150 {
+                        let numbers = Set(try await database.events(after: 0).map(\.number))
+                        if numbers.isSuperset(of: [a, b]) { break }
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
                     try await Task.sleep(for: .seconds(1))
                     try await database.revokeTokens(responderID: id)
                 }
