@@ -61,7 +61,7 @@ test: deps
 # selenium are here.
 browser-test:
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && python3 -c 'import selenium' 2>/dev/null; then \
-		python3 Tests/browser/form_test.py && python3 Tests/browser/phone_test.py; \
+		python3 Tests/browser/form_test.py && python3 Tests/browser/phone_test.py && python3 Tests/browser/parttime_test.py; \
 	else \
 		echo "browser test skipped: needs chromium, chromium-driver and python3 selenium (make deps installs them)"; \
 	fi

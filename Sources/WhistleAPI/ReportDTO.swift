@@ -54,6 +54,22 @@ public struct ReportDTO: Codable, Sendable {
     public var rating: Int?
     public var photos: [String]?
     public var timeline: [EventDTO]?
+    /// At a grid's typed place: where, in the finder's words.
+    public var place: String?
+    /// A part-time grid worker's report: who found it (never their phone).
+    public var found_by: FinderDTO?
+
+    public struct FinderDTO: Codable, Sendable, Equatable {
+        public var id: String
+        public var name: String
+        public var employer: String?
+
+        public init(id: String, name: String, employer: String?) {
+            self.id = id
+            self.name = name
+            self.employer = employer
+        }
+    }
 
     public init(
         number: String, status: String, point: PointDTO, community: CommunityDTO, category: String, category_label: String,

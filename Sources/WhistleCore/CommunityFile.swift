@@ -36,6 +36,9 @@ public struct CommunityFile: Decodable, Sendable {
         public var role: String?
         public var phone: String?
         public var channels: [ChannelEntry]?
+        /// Part-time grid workers only: the grids they pass through, and who employs them.
+        public var grids: [String]?
+        public var employer: String?
     }
 
     public struct DutyEntry: Decodable, Sendable {

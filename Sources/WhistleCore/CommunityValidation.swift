@@ -15,6 +15,7 @@ extension Community {
         var responders = checked
         var grids = validateGrids(file.grids ?? [], responderIDs: responderIDs, checks)
         let gridIDs = Set(grids.map(\.id))
+        validatePartTime(responders, gridIDs: gridIDs, grids: grids, duty: file.duty ?? [], policy: file.policy, checks)
         let duty = validateDuty(file.duty ?? [], gridIDs: gridIDs, responderIDs: responderIDs, checks)
         let points = validatePoints(file.points ?? [], gridIDs: gridIDs, checks)
         var sharedTargets: [String] = []
@@ -61,6 +62,36 @@ extension Community {
             responders.append(responder)
         }
         return (responders, seen)
+    }
+
+    /// Part-time grid workers report and are never paged: their grids must exist, and no grid, shift or step may count
+    /// on one to answer.
+    private static func validatePartTime(
+        _ responders: [Responder], gridIDs: Set<String>, grids: [Grid], duty: [CommunityFile.DutyEntry], policy: CommunityFile.PolicyEntry?,
+        _ checks: FileChecks
+    ) {
+        let partTime = Dictionary(responders.filter { $0.role == .partTime }.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        guard !partTime.isEmpty else { return }
+        for responder in responders where responder.role == .partTime {
+            for grid in responder.grids where !gridIDs.contains(grid) {
+                checks.fail("responder '\(responder.id)'", "grids", "names unknown grid '\(grid)'")
+            }
+        }
+        for (index, grid) in grids.enumerated() {
+            if let leader = grid.leaderID, partTime[leader] != nil {
+                checks.fail(FileChecks.label("grid", index, grid.id), "leader", "names part-time grid worker '\(leader)', who is never paged")
+            }
+        }
+        for (index, entry) in duty.enumerated() {
+            if let responder = entry.responder, partTime[responder] != nil {
+                checks.fail("duty #\(index + 1)", "responder", "names part-time grid worker '\(responder)', who is never on duty")
+            }
+        }
+        for (index, step) in (policy?.steps ?? []).enumerated() {
+            for target in step.notify ?? [] where partTime[target] != nil {
+                checks.fail("policy", "steps[\(index)].notify", "names part-time grid worker '\(target)', who is never paged")
+            }
+        }
     }
 
     private static func validateGrids(_ entries: [CommunityFile.GridEntry], responderIDs: Set<String>, _ checks: FileChecks) -> [Grid] {
@@ -129,7 +160,7 @@ extension Community {
             checks.checkID(id, where_, &seen)
             let kindText = checks.required(entry.kind, where_, "kind")
             let kind = PointKind(rawValue: kindText)
-            if kind == nil && !kindText.isEmpty {
+            if (kind == nil || kind == .grid) && !kindText.isEmpty {
                 checks.fail(where_, "kind", "is '\(kindText)', not one of statue, station, merchant")
             }
             let name = checks.required(entry.name, where_, "name")
@@ -140,7 +171,7 @@ extension Community {
             if let lon = entry.lon, !(-180...180).contains(lon) { checks.fail(where_, "lon", "is out of range") }
             let services = (entry.services ?? []).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             for service in services { checks.printable(service, where_, "services") }
-            if let kind {
+            if let kind, kind != .grid {
                 points.append(
                     PointDraft(
                         id: id, kind: kind, name: name, address: entry.address?.isEmpty == true ? nil : entry.address,

@@ -111,6 +111,22 @@ final class FileChecks {
             }
         }
         guard let role else { return nil }
-        return Responder(id: id, name: name, phone: phone, role: role, channels: channels)
+        var grids: [String] = []
+        var employer: String?
+        if role == .partTime {
+            // Never paged: the office reaches them by phone, and they sign in on it.
+            if entry.channels?.isEmpty == false { fail(where_, "channels", "part-time grid workers are not paged; remove it") }
+            if entry.phone?.isEmpty != false { fail(where_, "phone", "is missing: the office reaches part-time grid workers by phone") }
+            grids = (entry.grids ?? []).map { $0.trimmingCharacters(in: .whitespaces) }
+            if grids.isEmpty { fail(where_, "grids", "is missing: name the grids this worker passes through") }
+            if let text = entry.employer?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+                printable(text, where_, "employer")
+                employer = text
+            }
+        } else {
+            if entry.grids != nil { fail(where_, "grids", "is only for role part_time") }
+            if entry.employer != nil { fail(where_, "employer", "is only for role part_time") }
+        }
+        return Responder(id: id, name: name, phone: phone, role: role, channels: channels, grids: grids, employer: employer)
     }
 }

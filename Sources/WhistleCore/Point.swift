@@ -47,3 +47,14 @@ public struct Point: Codable, Sendable, Equatable, Identifiable {
         self.active = active
     }
 }
+
+extension Point {
+    /// The id of `gridID`'s typed place (其他地点): a `:` never occurs in a file's ids.
+    public static func gridPlaceID(_ gridID: String) -> String { "grid:\(gridID)" }
+
+    /// Its code: `~` is outside `PointCode.alphabet`, so no scanned or typed code ever reaches it.
+    public static func gridPlaceCode(_ gridID: String) -> String { "~\(gridID)" }
+
+    /// Whether this is a grid's typed place rather than a place with a plaque.
+    public var isGridPlace: Bool { kind == .grid }
+}

@@ -27,6 +27,8 @@ public struct Report: Codable, Sendable, Equatable, Identifiable {
         case reportedInAt = "reported_in_at"
         case promiseDueAt = "promise_due_at"
         case communityID = "community_id"
+        case foundBy = "found_by"
+        case place
     }
 
     public var id: Int64?
@@ -63,6 +65,11 @@ public struct Report: Codable, Sendable, Equatable, Identifiable {
     /// The community of its point, copied at creation (a point never changes community), so that scopes, the feed
     /// and the SLA filter by community without a join.
     public var communityID: Int64
+    /// The part-time grid worker who found the problem (随手报); nil for a resident's report. Named to responders,
+    /// never with a phone.
+    public var foundBy: String?
+    /// Where on its grid, in the finder's words ("3号楼东侧"), for a report filed at a grid's place (`PointKind.grid`).
+    public var place: String?
 
     public init(
         id: Int64? = nil, number: String, pointID: String, category: String, description: String, photoIDs: [String] = [],
@@ -100,6 +107,11 @@ extension Report {
 }
 
 extension Report {
+    /// The place as every page and message names it: the point's name, and the finder's words at a grid's place.
+    public func placeName(pointName: String) -> String {
+        place.map { "\(pointName) · \($0)" } ?? pointName
+    }
+
     /// The resident's call-back number as `viewer` may see it: in full for whoever took the report (they call back),
     /// masked for everyone else. The API and the phone pages both ask this one rule.
     public func phone(shownTo viewer: Responder) -> String? {

@@ -9,6 +9,9 @@ public enum ReportRules {
     public static func check(_ action: ReportAction, scope: Scope, on report: Report, gridID: String) -> Verdict? {
         guard scope.responder.active else { return .refused("\(scope.responder.id) is no longer active") }
         guard scope.allows(report, gridID: gridID) else { return .outOfScope }
+        if scope.responder.role == .partTime {
+            return .refused("part-time grid workers report problems; the grid's workers handle them")
+        }
         return roleRefusal(action, by: scope.responder, oversees: scope.oversees(report), on: report).map(Verdict.refused)
     }
 

@@ -8,6 +8,9 @@ public enum Role: String, Codable, Sendable, CaseIterable {
     case property
     /// Street-office staff (街道): see every community, act anywhere, receive a policy's `street` steps.
     case street
+    /// A part-time grid worker (兼职网格员), e.g. a courier who passes every corner daily: reports what they see on the
+    /// grids they pass through and follows their own reports; never paged, never acts on a report.
+    case partTime = "part_time"
 }
 
 /// One way to reach a responder.
@@ -44,6 +47,8 @@ public struct Responder: Codable, Sendable, Equatable, Identifiable {
         case channels
         case active
         case communityID = "community_id"
+        case grids
+        case employer
     }
 
     public var id: String
@@ -56,18 +61,50 @@ public struct Responder: Codable, Sendable, Equatable, Identifiable {
     /// The community whose file defines the responder; nil for the street file (departments and street staff shared
     /// by every community). It decides where `secretary` and `grid_leader` resolve and whom a leader oversees.
     public var communityID: Int64?
+    /// A part-time grid worker's grids: where they may report (empty for every other role).
+    public var grids: [String]
+    /// A part-time grid worker's employer, e.g. a courier company (顺丰), named beside them; nil for others.
+    public var employer: String?
 
     public init(
         id: String, name: String, phone: String? = nil, role: Role, channels: [Channel] = [], active: Bool = true,
-        communityID: Int64? = 1
+        communityID: Int64? = 1, grids: [String] = [], employer: String? = nil
     ) {
         self.communityID = communityID
+        self.grids = grids
+        self.employer = employer
         self.id = id
         self.name = name
         self.phone = phone
         self.role = role
         self.channels = channels
         self.active = active
+    }
+}
+
+extension Responder {
+    /// Rows and documents written before part-time grid workers have no `grids`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        name = try container.decode(String.self, forKey: .name)
+        phone = try container.decodeIfPresent(String.self, forKey: .phone)
+        role = try container.decode(Role.self, forKey: .role)
+        channels = try container.decode([Channel].self, forKey: .channels)
+        active = try container.decode(Bool.self, forKey: .active)
+        communityID = try container.decodeIfPresent(Int64.self, forKey: .communityID)
+        grids = try container.decodeIfPresent([String].self, forKey: .grids) ?? []
+        employer = try container.decodeIfPresent(String.self, forKey: .employer)
+    }
+
+    /// Whether this responder may report a problem found on `gridID` (an active part-time worker who passes there).
+    public func mayReport(inGrid gridID: String) -> Bool {
+        active && role == .partTime && grids.contains(gridID)
+    }
+
+    /// How a finder is named to responders: "兼职网格员 徐超 (顺丰)"; never with their phone.
+    public func finderLabel(role roleName: String) -> String {
+        "\(roleName) \(name)" + (employer.map { " (\($0))" } ?? "")
     }
 }
 

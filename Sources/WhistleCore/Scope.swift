@@ -6,6 +6,7 @@
 /// | grid leader, secretary | every report of their community |
 /// | street staff | every report of every community |
 /// | department, property company, merchant | what was whistled to them, from any community |
+/// | part-time grid worker | what they found |
 ///
 /// One definition for every reader: the API's lists and pages, the live feed, the SLA, and the store's write
 /// transaction, which refuses an action on a report outside the actor's scope (so a stale read cannot let anyone act
@@ -29,6 +30,8 @@ public struct Scope: Sendable, Equatable {
         case grids(Set<String>)
         /// Reports whistled to the responder.
         case whistledTo
+        /// Reports the responder found (a part-time grid worker's own).
+        case foundBy
     }
 
     public var reach: Reach {
@@ -37,6 +40,7 @@ public struct Scope: Sendable, Equatable {
         case .gridLeader, .secretary: responder.communityID.map(Reach.community) ?? .everything
         case .gridWorker: .grids(gridIDs)
         case .department, .property, .merchant: .whistledTo
+        case .partTime: .foundBy
         }
     }
 
@@ -45,7 +49,7 @@ public struct Scope: Sendable, Equatable {
         switch reach {
         case .everything: true
         case .community(let id): report.communityID == id
-        case .grids, .whistledTo: false
+        case .grids, .whistledTo, .foundBy: false
         }
     }
 
@@ -54,7 +58,7 @@ public struct Scope: Sendable, Equatable {
         switch reach {
         case .everything: nil
         case .community(let id): [id]
-        case .grids, .whistledTo: []
+        case .grids, .whistledTo, .foundBy: []
         }
     }
 
@@ -65,6 +69,7 @@ public struct Scope: Sendable, Equatable {
         case .community(let id): report.communityID == id || report.ackBy == responder.id
         case .grids(let grids): grids.contains(gridID) || report.ackBy == responder.id
         case .whistledTo: report.whistledTo == responder.id
+        case .foundBy: report.foundBy == responder.id
         }
     }
 }
@@ -72,6 +77,8 @@ public struct Scope: Sendable, Equatable {
 extension Roster {
     /// The scope of `responder` under this roster: the grids of their duty shifts and the grids they lead.
     public func scope(for responder: Responder) -> Scope {
+        // A part-time worker's grids are where they report (`/me` shows them); what they see is what they found.
+        if responder.role == .partTime { return Scope(responder: responder, gridIDs: Set(responder.grids)) }
         var grids = Set(schedule.shifts.filter { $0.responderID == responder.id }.map(\.gridID))
         grids.formUnion(self.grids.values.filter { $0.leaderID == responder.id }.map(\.id))
         return Scope(responder: responder, gridIDs: grids)

@@ -151,7 +151,10 @@ public enum Channels {
                 number: notification.reportNumber, status: notification.status.rawValue,
                 point: .init(id: notification.pointID, name: notification.pointName, kind: notification.pointKind.rawValue),
                 category: notification.category, description: notification.description, created_at: notification.createdAt,
-                deadline_at: notification.deadlineAt, link: notification.link, page: notification.page)
+                deadline_at: notification.deadlineAt, link: notification.link, page: notification.page,
+                found_by: notification.finderID.map {
+                    .init(id: $0, name: notification.finderName ?? $0, employer: notification.finderEmployer)
+                })
         let window = notification.window.map {
             WebhookPayload.WindowInfo(kind: $0.kind.rawValue, seconds: $0.seconds, deadline_at: $0.deadline)
         }
@@ -194,6 +197,13 @@ struct WebhookPayload: Codable {
         var link: String
         /// The report's phone page (`/r/{number}`).
         var page: String
+        /// A part-time grid worker's report: who found it (absent otherwise); never a phone.
+        var found_by: FinderInfo?
+    }
+
+    struct FinderInfo: Codable {
+        var id, name: String
+        var employer: String?
     }
 
     /// The clock the message is about: `promise`, `report_in` (a department's window) or `resolve`.

@@ -522,7 +522,9 @@ public final class Dispatcher: Service, Sendable {
         }
         var note = Notification(
             event: delivery.entry.event, step: delivery.entry.step, responderID: delivery.responder.id, responderPhone: delivery.responder.phone,
-            community: community.name, reportNumber: report.number, status: report.status, pointID: point.id, pointName: point.name,
+            // A typed place names the spot in the finder's words: "第一网格 · 3号楼东侧".
+            community: community.name, reportNumber: report.number, status: report.status, pointID: point.id,
+            pointName: report.placeName(pointName: point.name),
             pointKind: point.kind, category: report.category,
             categoryLabel: community.categories.first { $0.id == report.category }?.label ?? report.category,
             description: report.description, createdAt: report.createdAt,
@@ -534,6 +536,12 @@ public final class Dispatcher: Service, Sendable {
         note.communityID = community.id
         // Departments and street staff answer for several communities: their messages say which one.
         note.namesCommunity = delivery.responder.communityID == nil
+        if let finder = delivery.finder {
+            note.finder = finder.finderLabel(role: "兼职网格员")
+            note.finderID = finder.id
+            note.finderName = finder.name
+            note.finderEmployer = finder.employer
+        }
         return note
     }
 }

@@ -34,6 +34,11 @@ public struct Notification: Sendable {
     public var inbox: String = ""
     /// The platform's longest text in UTF-8 bytes, when it has one (a digest's list is cut to fit, saying how many more).
     public var textBytes: Int?
+    /// A part-time grid worker's report: who found it ("兼职网格员 徐超 (顺丰)"), never their phone.
+    public var finder: String?
+    public var finderID: String?
+    public var finderName: String?
+    public var finderEmployer: String?
 
     public var deadlineAt: Date { window?.deadline ?? createdAt }
 
@@ -66,7 +71,7 @@ public struct Notification: Sendable {
         if event == .digest { return digestText() }
         return """
             \(title)\(place) · \(categoryLabel)
-            \(Self.excerpt(description, graphemes: 200))
+            \(Self.excerpt(description, graphemes: 200))\(finder.map { "\n发现人：\($0)" } ?? "")
             单号 \(reportNumber) · \(clause(now: now))
             \(action)
             \(pageOrLink)

@@ -135,6 +135,8 @@ public enum PlaqueRenderer {
         case .statue: (headline, subline) = ("扫码吹哨 · 10分钟响应", "群众吹哨  服务报到")
         case .station: (headline, subline) = ("扫码吹哨 · 10分钟响应", "社区服务站点")
         case .merchant: (headline, subline) = ("服务标识 · 扫码求助", "共建商户  服务居民")
+        // Never printed (the store lists no grid places for plaques); worded like a station's should one slip through.
+        case .grid: (headline, subline) = ("扫码吹哨 · 10分钟响应", "社区网格")
         }
         canvas.text(headline, x: x + margin, y: y + 2.5, width: inner, sizeMM: 6.2, bold: true, color: .white)
         canvas.text(subline, x: x + margin, y: y + 11.2, width: inner, sizeMM: 3.6, color: .white)

@@ -54,21 +54,30 @@ func buildRouter(
     let router = Router(context: WhistleRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
     HealthController(database: database, clock: clock, maxClockSkew: config.maxClockSkew).addRoutes(to: router)
+    let filing = ReportFiling(database: database, photos: photos, notifier: notifier, metrics: metrics, logger: logger)
+    let pointLimiter = RateLimiter(config.limits.perPoint, shared: (database, "point"))
     PointController(
-        database: database, pages: pages, clock: clock, tokens: tokens, photos: photos,
+        database: database, pages: pages, clock: clock, tokens: tokens, filing: filing,
         trustedProxies: config.trustedProxies, clientLimiter: RateLimiter(config.limits.perClient, shared: (database, "client")),
-        pointLimiter: RateLimiter(config.limits.perPoint, shared: (database, "point")), scans: scans, notifier: notifier, metrics: metrics, logger: logger
+        pointLimiter: pointLimiter, scans: scans,
+        residents: ResidentReports(key: try await database.serverKey(named: ResidentReports.keyName), trustedProxies: config.trustedProxies),
+        logger: logger
     ).addRoutes(to: router.group("p"))
     StatusController(database: database, pages: pages, clock: clock).addRoutes(to: router.group("t"))
     let actions = ResponderActions(database: database, clock: clock, notifier: notifier, metrics: metrics)
     let responders = ResponderController(database: database, clock: clock, photos: photos, links: links, actions: actions, logger: logger)
     // The responders' phone pages: the sign-in routes are open, every other one needs the session cookie.
     let cookies = PhoneCookies(key: try await database.serverKey(named: PhoneCookies.keyName), trustedProxies: config.trustedProxies)
+    let partTime = PartTimeController(
+        database: database, pages: pages, clock: clock, tokens: tokens, filing: filing, pointLimiter: pointLimiter,
+        workerLimiter: RateLimiter(.init(burst: 20, refillSeconds: 180), shared: (database, "found")), logger: logger)
     let phone = PhoneController(
         database: database, pages: pages, clock: clock, cookies: cookies, actions: actions, links: links,
-        loginLimiter: RateLimiter(.init(burst: 10, refillSeconds: 60), shared: (database, "login")), logger: logger)
+        loginLimiter: RateLimiter(.init(burst: 10, refillSeconds: 60), shared: (database, "login")), partTime: partTime, logger: logger)
     phone.addPublicRoutes(to: router.group("r"))
-    phone.addRoutes(to: router.group("r").add(middleware: PhoneSessionMiddleware(database: database, cookies: cookies, clock: clock)))
+    let signedIn = router.group("r").add(middleware: PhoneSessionMiddleware(database: database, cookies: cookies, clock: clock))
+    partTime.addRoutes(to: signedIn)
+    phone.addRoutes(to: signedIn)
     responders.addPhotoRoute(to: router.group("api/v1"))
     responders.addRoutes(to: router.group("api/v1").add(middleware: BearerAuthMiddleware(database: database)))
     // The API's map is for those who use the API (a responder's token), not for anyone probing the public site.

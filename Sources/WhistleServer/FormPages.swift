@@ -11,15 +11,20 @@ import Synchronization
 final class FormPages: Sendable {
     /// Stands where the token goes; nothing a template or a community file writes looks like it.
     static let slot = "\u{1}form-token\u{1}"
+    /// Stands where the resident's own reports go ("您反映过的问题"), before the form; empty for a phone without any.
+    static let mineSlot = "\u{1}mine\u{1}"
 
     struct Page: Sendable {
         let before: ByteBuffer
+        let middle: ByteBuffer
         let after: ByteBuffer
 
-        func response(token: String) -> Response {
+        func response(mine: String = "", token: String) -> Response {
             var body = ByteBuffer()
-            body.reserveCapacity(before.readableBytes + token.utf8.count + after.readableBytes)
+            body.reserveCapacity(before.readableBytes + mine.utf8.count + middle.readableBytes + token.utf8.count + after.readableBytes)
             body.writeImmutableBuffer(before)
+            body.writeString(mine)
+            body.writeImmutableBuffer(middle)
             body.writeString(token)
             body.writeImmutableBuffer(after)
             return Response(status: .ok, headers: Pages.headers, body: .init(byteBuffer: body))
@@ -38,11 +43,12 @@ final class FormPages: Sendable {
         let key = language.rawValue + "|" + point
         if let page = kept.withLock({ $0.version == version ? $0.pages[key] : nil }) { return page }
         let html = render()
-        let parts = html.components(separatedBy: Self.slot)
-        // One slot, exactly: the token appears once in the form. Should the slot's text ever appear elsewhere (a name in
-        // the community file holding it), the page is not kept: `nil` asks the caller to render it whole.
-        guard parts.count == 2 else { return nil }
-        let page = Page(before: ByteBuffer(string: parts[0]), after: ByteBuffer(string: parts[1]))
+        let first = html.components(separatedBy: Self.mineSlot)
+        let parts = first.count == 2 ? [first[0]] + first[1].components(separatedBy: Self.slot) : []
+        // One of each slot, exactly, the list before the token. Should a slot's text ever appear elsewhere (a name in the
+        // community file holding it), the page is not kept: `nil` asks the caller to render it whole.
+        guard parts.count == 3, !first[0].contains(Self.slot) else { return nil }
+        let page = Page(before: ByteBuffer(string: parts[0]), middle: ByteBuffer(string: parts[1]), after: ByteBuffer(string: parts[2]))
         kept.withLock { kept in
             if kept.version != version { kept = Kept(version: version) }
             kept.pages[key] = page

@@ -6,7 +6,7 @@ import Mustache
 /// The resident pages' templates, loaded once at start-up: a missing or broken template stops the server there.
 struct Pages: Sendable {
     let library: MustacheLibrary
-    static let required = ["layout", "point", "status", "message", "r_inbox", "r_report", "r_login", "r_signin"]
+    static let required = ["layout", "point", "status", "message", "r_inbox", "r_report", "r_login", "r_signin", "r_new", "point_mine"]
 
     static func load() async throws -> Pages {
         guard let directory = Bundle.module.resourceURL?.appendingPathComponent("Templates").path else {

@@ -17,6 +17,8 @@ struct PhoneController: Sendable {
     let links: PhotoLinks
     /// Sign-in attempts per client: a link is 256 random bits, but guessing should still cost something.
     let loginLimiter: RateLimiter
+    /// A part-time grid worker's `/r` is their own list (`PartTimeController`).
+    let partTime: PartTimeController
     let logger: Logger
 
     /// A note of 1,000 CJK characters is about 9 KB once percent-encoded; a form is refused beyond this.
@@ -108,6 +110,7 @@ struct PhoneController: Sendable {
         let language = Language(request: request)
         let session = try requireSession(context)
         let me = session.responder
+        if me.role == .partTime { return try await partTime.list(session, language: language) }
         let snapshot = try await database.snapshot()
         let scope = snapshot.roster.scope(for: me)
         let now = clock.now()
@@ -132,6 +135,8 @@ struct PhoneController: Sendable {
 
     struct ActionFields: Decodable {
         var csrf: String?
+        /// The resident's clear button (`PointController.clearMine`).
+        var c: String?
         var note: String?
         var to: String?
     }

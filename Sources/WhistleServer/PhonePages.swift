@@ -88,7 +88,7 @@ struct PhoneInbox {
         let report = summary.report
         let community = snapshot.communities[report.communityID]
         var row: [String: Any] = [
-            "number": report.number, "pointName": summary.point.name,
+            "number": report.number, "pointName": report.placeName(pointName: summary.point.name),
             "category": community?.categories.first { $0.id == report.category }?.label ?? report.category,
         ]
         // With several communities in view, each row says whose it is.
@@ -122,7 +122,14 @@ struct PhoneReportPage {
         page["community"] = community?.name ?? ""
         page["status"] = language.text("r_status_\(report.status.rawValue)")
         page["kind"] = language.kindLabel(view.point.kind)
-        page["pointName"] = view.point.name
+        page["pointName"] = report.placeName(pointName: view.point.name)
+        // Who found it, by role, name and employer; never their phone.
+        if let finder = report.foundBy.flatMap({ snapshot.roster.responders[$0] }) {
+            page["foundBy"] = language.text("r_found_by", finder.finderLabel(role: language.roleLabel(.partTime)))
+        }
+        if me.role == .partTime, report.foundBy == me.id, let resolved = report.resolvedAt {
+            page["thanks"] = language.text("r_found_thanks", TimeLeft.duration(resolved.timeIntervalSince(report.createdAt), language))
+        }
         page["address"] = view.point.address
         page["category"] = community?.categories.first { $0.id == report.category }?.label ?? report.category
         page["description"] = report.description
@@ -174,7 +181,13 @@ struct PhoneReportPage {
             }
             var text: String
             switch event.kind {
-            case .created: text = language.text("r_ev_created")
+            case .created:
+                // A part-time worker's find names them (never their phone); a resident stays "居民".
+                if let finder = view.report.foundBy.flatMap({ view.actors[$0] ?? snapshot.roster.responders[$0] }) {
+                    text = language.text("r_ev_found", finder.finderLabel(role: language.roleLabel(.partTime)))
+                } else {
+                    text = language.text("r_ev_created")
+                }
             case .notified: text = language.text("r_ev_notified", name(event.detail["responder"]))
             case .deliveryFailed: text = language.text("r_ev_delivery_failed", name(event.detail["responder"]))
             case .acknowledged: text = language.text("r_ev_acknowledged")

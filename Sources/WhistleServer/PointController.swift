@@ -13,19 +13,19 @@ struct PointController: Sendable {
     let pages: Pages
     let clock: any WallClock
     let tokens: FormTokens
-    let photos: PhotoStore
+    let filing: ReportFiling
     let trustedProxies: Set<String>
     let clientLimiter: RateLimiter
     let pointLimiter: RateLimiter
     let scans: ScanCounter
+    let residents: ResidentReports
     let formPages = FormPages()
-    let notifier: @Sendable () -> Void
-    let metrics: WhistleMetrics
     let logger: Logger
 
     func addRoutes(to group: RouterGroup<WhistleRequestContext>) {
         group.get(":code", use: show)
         group.post(":code", use: submit)
+        group.post(":code/mine/clear", use: clearMine)
     }
 
     @Sendable func show(_ request: Request, context: WhistleRequestContext) async throws -> Response {
@@ -39,10 +39,60 @@ struct PointController: Sendable {
         // The page is the same for every resident but for its form token: rendered once per point, language and
         // change of the community (`snapshot.version`), then only the token is put in.
         let page = formPages.page(point: point.id, language: language, version: snapshot.version) {
-            formHTML(point: point, community: community, language: language, fields: nil, errors: [:], token: FormPages.slot)
+            formHTML(point: point, community: community, language: language, fields: nil, errors: [:], token: FormPages.slot, mine: FormPages.mineSlot)
         }
-        guard let page else { return form(point: point, community: community, language: language, fields: nil, errors: [:], status: .ok) }
-        return page.response(token: tokens.issue(pointID: point.id, now: now))
+        // This phone's own reports, from its signed cookie (no cookie: no read at all).
+        let read = residents.read(request, context)
+        var mine = ""
+        if case .valid(let entries) = read, !entries.isEmpty {
+            mine = try await mineHTML(entries, point: point, community: community, language: language)
+        }
+        var response =
+            page?.response(mine: mine, token: tokens.issue(pointID: point.id, now: now))
+            ?? form(point: point, community: community, language: language, fields: nil, errors: [:], status: .ok, mine: mine)
+        if read == .tampered { response.setCookie(residents.clearing(tls: residents.isTLS(request, context))) }
+        return response
+    }
+
+    /// "您反映过的问题": the phone's reports whose keys still match, newest first, with the status and the link to each.
+    private func mineHTML(
+        _ entries: [ResidentReports.Entry], point: Point, community: CommunityInfo, language: Language
+    ) async throws -> String {
+        let found = try await database.residentReports(entries.map { ($0.number, Secret.hash($0.key)) })
+        guard !found.isEmpty else { return "" }
+        let keys = Dictionary(entries.map { ($0.number, $0.key) }, uniquingKeysWith: { a, _ in a })
+        let snapshot = try await database.snapshot()
+        var page = language.pageContext
+        page["code"] = point.code
+        page["clear"] = residents.clearToken(entries)
+        page["items"] = found.map { item -> [String: Any] in
+            let report = item.report
+            let categories = snapshot.communities[report.communityID]?.categories ?? community.categories
+            return [
+                "number": report.number, "key": keys[report.number] ?? "", "place": report.placeName(pointName: item.pointName),
+                "category": categories.first { $0.id == report.category }?.label ?? report.category,
+                "status": language.text("r_status_\(report.status.rawValue)"),
+            ]
+        }
+        return pages.html("point_mine", page)
+    }
+
+    /// The button under the list: forgets this phone's reports (the reports themselves stay, of course).
+    @Sendable func clearMine(_ request: Request, context: WhistleRequestContext) async throws -> Response {
+        let language = Language(request: request)
+        guard let (point, _) = try await find(context) else { return notFound(language) }
+        let back = "/p/\(point.code)" + (language == .en ? "?lang=en" : "")
+        let fields = try await PhoneController.fields(request)
+        let read = residents.read(request, context)
+        let entries: [ResidentReports.Entry] = if case .valid(let entries) = read { entries } else { [] }
+        guard request.headers[HTTPField.Name("Sec-Fetch-Site")!] != "cross-site", read != .none,
+            read == .tampered || Secret.equal(fields?.c ?? "", residents.clearToken(entries))
+        else {
+            return pages.message(language, title: "rejected_title", body: "rejected_body", link: back, status: .forbidden)
+        }
+        var response = Response(status: .seeOther, headers: [.location: back, .cacheControl: "no-store"])
+        response.setCookie(residents.clearing(tls: residents.isTLS(request, context)))
+        return response
     }
 
     @Sendable func submit(_ request: Request, context: WhistleRequestContext) async throws -> Response {
@@ -95,53 +145,29 @@ struct PointController: Sendable {
         let pointBusy = await !pointLimiter.take(point.id, now: now)
         if pointBusy { logger.warning("point busy: report linked, not paged again", metadata: ["point": "\(point.id)"]) }
 
-        var photoIDs: [String] = []
-        if let bytes = submitted.photo {
-            do {
-                photoIDs.append(try await photos.save(bytes))
-            } catch let error as PhotoError {
-                let (key, status): (String, HTTPResponse.Status) =
-                    switch error {
-                    case .notAnImage: ("error_photo_type", .unprocessableContent)
-                    case .tooLarge: ("error_photo_size", .contentTooLarge)
-                    case .tooManyPixels: ("error_photo_pixels", .unprocessableContent)
-                    case .undecodable: ("error_photo_bad", .unprocessableContent)
-                    // The server's fault, not the photo's (`whistle serve` checks libvips at start).
-                    case .unavailable: ("error_photo_unavailable", .serviceUnavailable)
-                    }
-                return form(point: point, community: community, language: language, fields: fields, errors: ["photo": key], status: status)
-            }
-        }
-
         let key = Secret.generate()
+        let draft = ReportDraft(
+            pointID: point.id, category: checked.category, description: checked.description, phone: checked.phone,
+            statusKeyHash: Secret.hash(key), formNonce: nonce, pointBusy: pointBusy)
         let created: CreatedReport
-        do {
-            created = try await database.createReport(
-                ReportDraft(
-                    pointID: point.id, category: checked.category, description: checked.description, phone: checked.phone,
-                    photoIDs: photoIDs, statusKeyHash: Secret.hash(key), formNonce: nonce, pointBusy: pointBusy),
-                at: now)
-        } catch StoreError.replayed {
-            await photos.remove(photoIDs)
+        switch try await filing.file(draft, photo: submitted.photo, at: now) {
+        case .filed(let report):
+            created = report
+        case .photo(let message, let status):
+            return form(point: point, community: community, language: language, fields: fields, errors: ["photo": message], status: status)
+        case .replayed:
             return pages.message(language, title: "replayed_title", body: "replayed_body", link: formLink, status: .conflict)
-        } catch {
-            // Nothing was stored (the database is down or refused the write): neither may its photo be, and the
-            // resident is told plainly that it was not received, never shown a bare 500.
-            await photos.remove(photoIDs)
-            logger.error("report not stored", metadata: ["point": "\(point.id)", "error": "\(error)"])
+        case .forbidden, .unavailable:
             return pages.message(language, title: "unavailable_title", body: "unavailable_body", link: formLink, status: .serviceUnavailable)
         }
-        // Committed: only now is the resident told it was received.
-        await photos.settle(photoIDs)
-        notifier()
-        metrics.reportReceived(duplicate: created.original != nil, dutyGaps: created.dutyGaps.count, firstInCommit: created.firstInCommit)
-        if !created.dutyGaps.isEmpty {
-            logger.warning("no one on duty: grid leader notified instead", metadata: ["report": "\(created.report.number)", "grid": "\(point.gridID)"])
-        }
-        logger.info("report received", metadata: ["report": "\(created.report.number)", "point": "\(point.id)", "category": "\(checked.category)"])
         var location = "/t/\(created.report.number)?k=\(key)"
         if language == .en { location += "&lang=en" }
-        return Response(status: .seeOther, headers: [.location: location])
+        var response = Response(status: .seeOther, headers: [.location: location])
+        // This phone remembers it: the next scan of any plaque lists it with its status.
+        let earlier: [ResidentReports.Entry] = if case .valid(let entries) = residents.read(request, context) { entries } else { [] }
+        let entries = [ResidentReports.Entry(number: created.report.number, key: key)] + earlier.filter { $0.number != created.report.number }
+        response.setCookie(residents.cookie(Array(entries.prefix(ResidentReports.most)), tls: residents.isTLS(request, context)))
+        return response
     }
 
     private func find(_ context: WhistleRequestContext) async throws -> (Point, CommunityInfo)? {
@@ -165,17 +191,20 @@ struct PointController: Sendable {
     /// The form re-shown with what the resident typed and a message next to each field to fix.
     private func form(
         point: Point, community: CommunityInfo, language: Language, fields: ReportFields?, errors: [String: String],
-        status: HTTPResponse.Status
+        status: HTTPResponse.Status, mine: String = ""
     ) -> Response {
         let token = tokens.issue(pointID: point.id, now: clock.now())
-        return Pages.response(formHTML(point: point, community: community, language: language, fields: fields, errors: errors, token: token), status: status)
+        return Pages.response(
+            formHTML(point: point, community: community, language: language, fields: fields, errors: errors, token: token, mine: mine), status: status)
     }
 
     /// The form's HTML, fresh or with what was typed.
     private func formHTML(
-        point: Point, community: CommunityInfo, language: Language, fields: ReportFields?, errors: [String: String], token: String
+        point: Point, community: CommunityInfo, language: Language, fields: ReportFields?, errors: [String: String], token: String,
+        mine: String = ""
     ) -> String {
         var page = language.pageContext
+        page["mine"] = mine
         page["community"] = community.name
         page["name"] = point.name
         page["code"] = point.code

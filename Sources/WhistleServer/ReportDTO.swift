@@ -12,7 +12,10 @@ extension SLAReport: ResponseEncodable {}
 
 extension ReportDTO {
     /// The report as `viewer` may see it: the phone masked unless they took it; the promise as the dispatcher keeps it.
-    init(summary report: Report, point: Point, promiseSeconds: Int64, community info: CommunityInfo?, viewer: Responder, now: Date) {
+    init(
+        summary report: Report, point: Point, promiseSeconds: Int64, community info: CommunityInfo?, viewer: Responder, now: Date,
+        finder: Responder? = nil
+    ) {
         let deadline = report.promiseDeadline(promiseSeconds: promiseSeconds)
         self.init(
             number: report.number, status: report.status.rawValue,
@@ -32,5 +35,7 @@ extension ReportDTO {
         whistled_to = report.whistledTo
         reported_in_at = report.reportedInAt
         rating = report.rating
+        place = report.place
+        found_by = finder.map { FinderDTO(id: $0.id, name: $0.name, employer: $0.employer) }
     }
 }

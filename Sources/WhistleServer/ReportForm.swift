@@ -10,6 +10,11 @@ struct ReportFields: Decodable {
     var phone: String?
     var website: String?
     var form_token: String?
+    /// A part-time grid worker's form (`PartTimeController`): the session's CSRF token, the chosen point (empty: a
+    /// typed place) and the typed place.
+    var csrf: String?
+    var spot: String?
+    var place: String?
 }
 
 struct SubmittedForm {
@@ -68,7 +73,8 @@ extension SubmittedForm {
             }
             let fields = ReportFields(
                 category: form.fields["category"], description: form.fields["description"], phone: form.fields["phone"],
-                website: form.fields["website"], form_token: form.fields["form_token"])
+                website: form.fields["website"], form_token: form.fields["form_token"], csrf: form.fields["csrf"], spot: form.fields["spot"],
+                place: form.fields["place"])
             // A file input left empty still sends a part, with no bytes.
             let photo = form.files["photo"].flatMap { $0.isEmpty ? nil : $0 }
             return SubmittedForm(fields: fields, photo: photo)

@@ -91,7 +91,7 @@ struct ResponderController: Sendable {
         return try await database.reports(in: scope, filter: filter).map {
             ReportDTO(
                 summary: $0.report, point: $0.point, promiseSeconds: $0.promiseSeconds, community: snapshot.communities[$0.report.communityID],
-                viewer: responder, now: now)
+                viewer: responder, now: now, finder: $0.report.foundBy.flatMap { snapshot.roster.responders[$0] })
         }
     }
 
@@ -100,9 +100,11 @@ struct ResponderController: Sendable {
         let view = try await visible(context, responder)
         let community = try await database.community(id: view.report.communityID)
         let now = clock.now()
+        let roster = try await database.snapshot().roster
+        let finder = view.report.foundBy.flatMap { roster.responders[$0] }
         var dto = ReportDTO(
             summary: view.report, point: view.point, promiseSeconds: view.policy.promiseSeconds, community: community,
-            viewer: responder, now: now)
+            viewer: responder, now: now, finder: finder)
         dto.duplicate_of = view.original?.number
         dto.photos = view.report.photoIDs.map { links.link($0, now: now) }
         dto.timeline = view.events.map { ReportDTO.EventDTO(at: $0.at, kind: $0.kind.rawValue, actor: $0.actor, detail: $0.detail) }

@@ -232,8 +232,35 @@ extension AppDatabase {
             try upsert(point, id: point.id, into: &summary.points, tx)
         }
         summary.points.deactivated = try deactivate(
-            Point.self, keeping: Set(community.points.map(\.id)), where: "community_id = ?", arguments: [id], tx)
+            Point.self, keeping: Set(community.points.map(\.id)), where: "community_id = ? AND kind <> 'grid'", arguments: [id], tx)
+        try syncGridPlaces(community, tx)
         return summary
+    }
+
+    /// A grid's typed place (`PointKind.grid`) exists, active, for each grid an active part-time worker of the file
+    /// passes through, so that their reports from a spot without a plaque enter that grid's ladder like any other. These
+    /// rows follow from the responders; the summary does not count them.
+    private static func syncGridPlaces(_ community: Community, _ tx: any SQLTransaction) throws {
+        let passed = Set(community.responders.filter { $0.role == .partTime && $0.active }.flatMap(\.grids))
+        let stored = try tx.fetchAll(Point.self, "SELECT * FROM point WHERE kind = 'grid' AND community_id = ?", [community.id])
+        var known = Set<String>()
+        for var place in stored {
+            known.insert(place.id)
+            let wanted = community.grids.first { Point.gridPlaceID($0.id) == place.id }
+            let active = wanted.map { passed.contains($0.id) } ?? false
+            let name = wanted?.name ?? place.name
+            if place.active != active || place.name != name {
+                place.active = active
+                place.name = name
+                try tx.update(place)
+            }
+        }
+        for grid in community.grids where passed.contains(grid.id) && !known.contains(Point.gridPlaceID(grid.id)) {
+            try tx.insert(
+                Point(
+                    id: Point.gridPlaceID(grid.id), kind: .grid, name: grid.name, gridID: grid.id, code: Point.gridPlaceCode(grid.id),
+                    communityID: community.id))
+        }
     }
 
     /// "community 1 (晨宇社区)", for messages about who owns an id.

@@ -21,12 +21,16 @@ public struct CommunitySnapshot: Sendable {
     /// What a scanned code is now.
     public func lookup(code raw: String) -> CodeLookup {
         guard let code = PointCode.normalize(raw) else { return .unknown }
-        if let point = pointsByCode[code] { return point.active ? .active(point) : .void(point) }
+        // A grid's typed place has no plaque (its code cannot even be typed): never a page.
+        if let point = pointsByCode[code], !point.isGridPlace { return point.active ? .active(point) : .void(point) }
         if let id = retired[code], let point = pointsByID[id] { return .void(point) }
         return .unknown
     }
 
     public func point(id: String) -> Point? { pointsByID[id] }
+
+    /// Every point of a grid, active or not, its typed place included.
+    public func points(inGrid gridID: String) -> [Point] { pointsByID.values.filter { $0.gridID == gridID } }
 
     /// Every point, active or not.
     public var allPoints: Dictionary<String, Point>.Values { pointsByID.values }

@@ -11,7 +11,7 @@ extension AppDatabase {
             // Every community of the street gets its share, by its points, with its own categories, promise and workers.
             let communities = Dictionary(try Self.communities(tx).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             guard !communities.isEmpty else { throw StoreError.notFound("community (run whistle import)") }
-            let points = try tx.fetchAll(Point.self, "SELECT * FROM point WHERE active ORDER BY id").filter { communities[$0.communityID] != nil }
+            let points = try tx.fetchAll(Point.self, "SELECT * FROM point WHERE active AND kind <> 'grid' ORDER BY id").filter { communities[$0.communityID] != nil }
             let responders = try tx.fetchAll(Responder.self, "SELECT * FROM responder ORDER BY id")
             let workersOf = Dictionary(grouping: responders.filter { $0.role == .gridWorker }, by: { $0.communityID ?? 0 }).mapValues { $0.map(\.id) }
             let departments = responders.filter { $0.role == .department || $0.role == .property }.map(\.id)

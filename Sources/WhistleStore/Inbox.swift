@@ -10,11 +10,14 @@ public struct ReportFilter: Sendable {
     /// Only reports taken by, or whistled to, the responder.
     public var mine: Bool
     public var limit: Int
+    /// Newest first (a part-time worker's own list), instead of the one waiting longest on top.
+    public var newestFirst: Bool
 
     public init(
         statuses: [ReportStatus] = [.open, .acknowledged, .whistled], gridID: String? = nil, communityID: Int64? = nil,
-        mine: Bool = false, limit: Int = 200
+        mine: Bool = false, limit: Int = 200, newestFirst: Bool = false
     ) {
+        self.newestFirst = newestFirst
         self.communityID = communityID
         self.statuses = statuses
         self.gridID = gridID
@@ -37,7 +40,7 @@ extension AppDatabase {
         try await snapshot().roster.scope(for: responder)
     }
 
-    /// Reports in `scope` matching `filter`, oldest first (the one waiting longest on top).
+    /// Reports in `scope` matching `filter`, oldest first (the one waiting longest on top) unless `filter.newestFirst`.
     public func reports(in scope: Scope, filter: ReportFilter) async throws -> [ReportSummary] {
         try await read { tx in
             var conditions: [String] = []
@@ -67,7 +70,7 @@ extension AppDatabase {
                 Report.self,
                 """
                 SELECT report.* FROM report JOIN point ON point.id = report.point_id
-                \(whereClause) ORDER BY report.created_at, report.id LIMIT \(max(1, min(filter.limit, 1000)))
+                \(whereClause) ORDER BY \(filter.newestFirst ? "report.created_at DESC, report.id DESC" : "report.created_at, report.id") LIMIT \(max(1, min(filter.limit, 1000)))
                 """, SQLArguments(arguments))
             // The policy each report came in under, decoded once per list.
             var policies = PolicyCache()

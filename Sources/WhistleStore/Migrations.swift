@@ -431,6 +431,69 @@ enum Migrations {
                     CREATE INDEX phone_session_responder ON phone_session(responder_id) WHERE revoked_at IS NULL;
                     """)
         }
+        // Part-time grid workers (兼职网格员, #17): a role that reports and follows its own reports, and a `grid` kind of
+        // point, a grid's typed place, where their reports from a spot without a plaque are filed. Both CHECKs change,
+        // so `responder` and `point` are rebuilt as in v9 (foreign keys off, checked before commit) and their triggers
+        // made again. A report records its finder and the finder's words for the place.
+        migrator.registerMigration("v11 part-time grid workers") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE responder_v11 (
+                        id TEXT PRIMARY KEY,
+                        name TEXT NOT NULL,
+                        phone TEXT,
+                        role TEXT NOT NULL CHECK (role IN ('grid_worker','grid_leader','secretary','department','merchant','property','street','part_time')),
+                        channels TEXT NOT NULL DEFAULT '[]',
+                        active BOOLEAN NOT NULL DEFAULT 1,
+                        community_id INTEGER REFERENCES community(id),
+                        grids TEXT NOT NULL DEFAULT '[]',
+                        employer TEXT
+                    );
+                    INSERT INTO responder_v11 (id, name, phone, role, channels, active, community_id)
+                        SELECT id, name, phone, role, channels, active, community_id FROM responder;
+                    DROP TABLE responder;
+                    ALTER TABLE responder_v11 RENAME TO responder;
+                    CREATE INDEX responder_community ON responder(community_id);
+
+                    CREATE TABLE point_v11 (
+                        id TEXT PRIMARY KEY,
+                        kind TEXT NOT NULL CHECK (kind IN ('statue','station','merchant','grid')),
+                        name TEXT NOT NULL,
+                        address TEXT,
+                        grid_id TEXT NOT NULL REFERENCES grid(id),
+                        latitude DOUBLE,
+                        longitude DOUBLE,
+                        code TEXT NOT NULL UNIQUE,
+                        services TEXT NOT NULL DEFAULT '[]',
+                        active BOOLEAN NOT NULL DEFAULT 1,
+                        created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                        community_id INTEGER NOT NULL DEFAULT 1 REFERENCES community(id)
+                    );
+                    INSERT INTO point_v11 (id, kind, name, address, grid_id, latitude, longitude, code, services, active, created_at, community_id)
+                        SELECT id, kind, name, address, grid_id, latitude, longitude, code, services, active, created_at, community_id FROM point;
+                    DROP TABLE point;
+                    ALTER TABLE point_v11 RENAME TO point;
+                    CREATE INDEX point_community ON point(community_id);
+
+                    ALTER TABLE report ADD COLUMN found_by TEXT REFERENCES responder(id);
+                    ALTER TABLE report ADD COLUMN place TEXT;
+                    -- A part-time worker's list, newest first.
+                    CREATE INDEX report_found_by ON report(found_by, created_at) WHERE found_by IS NOT NULL;
+
+                    CREATE TRIGGER responder_insert_bumps_catalogue AFTER INSERT ON responder
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER responder_update_bumps_catalogue AFTER UPDATE ON responder
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER responder_delete_bumps_catalogue AFTER DELETE ON responder
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER point_insert_bumps_catalogue AFTER INSERT ON point
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER point_update_bumps_catalogue AFTER UPDATE ON point
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    CREATE TRIGGER point_delete_bumps_catalogue AFTER DELETE ON point
+                        BEGIN UPDATE catalogue_version SET version = version + 1; END;
+                    """)
+        }
         return migrator
     }
 }

@@ -17,6 +17,8 @@ public struct Delivery: Sendable {
     public var policy: EscalationPolicy
     /// For a digest: the reports still untaken, as they stand at the claim.
     public var untaken: UntakenList?
+    /// The part-time grid worker who found the report, if one did (named in the message, never with their phone).
+    public var finder: Responder?
 }
 
 /// Rows claimed together.
@@ -107,10 +109,11 @@ extension AppDatabase {
                     if entry.stage == .digest, untaken[communityID] == nil {
                         untaken[communityID] = try Self.untaken(limit: 30, community: communityID, tx)
                     }
+                    let finder = try report?.foundBy.flatMap { try tx.fetch(Responder.self, id: $0) }
                     deliveries.append(
                         Delivery(
                             entry: entry, report: report, point: point, responder: responder, community: community, channel: channel,
-                            policy: policy, untaken: entry.stage == .digest ? untaken[communityID] : nil))
+                            policy: policy, untaken: entry.stage == .digest ? untaken[communityID] : nil, finder: finder))
                 }
             }
             let outboxMark = try tx.value("SELECT MAX(id) FROM outbox", as: Int64.self) ?? 0

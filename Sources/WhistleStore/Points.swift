@@ -62,7 +62,8 @@ extension AppDatabase {
 
     public func points(includeInactive: Bool = false, community: Int64? = nil) async throws -> [Point] {
         try await read { tx in
-            var conditions: [String] = []
+            // Places with plaques: a grid's typed place has none to print, rotate or check.
+            var conditions: [String] = ["kind <> 'grid'"]
             var arguments: SQLArguments = []
             if !includeInactive { conditions.append("active") }
             if let community {
@@ -94,7 +95,7 @@ extension AppDatabase {
     /// Gives a point a new code; the old one is kept as retired so its plaque reads as void, not unknown.
     public func rotateCode(pointID: String, at now: Date = Date()) async throws -> Point {
         try await write { tx in
-            guard var point = try tx.fetch(Point.self, id: pointID) else { throw StoreError.notFound("point '\(pointID)'") }
+            guard var point = try tx.fetch(Point.self, id: pointID), !point.isGridPlace else { throw StoreError.notFound("point '\(pointID)'") }
             try tx.execute("INSERT INTO retired_code (code, point_id, retired_at) VALUES (?, ?, ?)", [point.code, point.id, now])
             let old = point.code
             point.code = try Self.freshCode(tx)

@@ -17,11 +17,17 @@ public struct ReportDraft: Sendable {
     /// point's newest open report of any category instead of paging the grid again. A resident is never locked out
     /// by what others sent; responders are not paged once per flooded report.
     public var pointBusy = false
+    /// A part-time grid worker's report (随手报): who found it; the store checks they pass through the point's grid.
+    public var foundBy: String?
+    /// At a grid's typed place, where on the grid, in the finder's words (required there, refused elsewhere).
+    public var place: String?
 
     public init(
         pointID: String, category: String, description: String, phone: String? = nil, photoIDs: [String] = [], statusKeyHash: String,
-        formNonce: String? = nil, pointBusy: Bool = false
+        formNonce: String? = nil, pointBusy: Bool = false, foundBy: String? = nil, place: String? = nil
     ) {
+        self.foundBy = foundBy
+        self.place = place
         self.formNonce = formNonce
         self.pointBusy = pointBusy
         self.pointID = pointID
@@ -104,6 +110,20 @@ extension AppDatabase {
         }
         // The point's community decides the promise, the ladder and who is on it.
         guard let community = snapshot.community(of: point) else { throw StoreError.notFound("community (run whistle import)") }
+        // Only a part-time worker who passes through the grid files there as its finder, and a grid's typed place needs
+        // the words for where: checked here, against the catalogue of this transaction, not only by the form.
+        if let finder = draft.foundBy {
+            guard let responder = snapshot.roster.responders[finder], responder.mayReport(inGrid: point.gridID) else {
+                throw StoreError.forbidden("\(finder) does not report on grid \(point.gridID)")
+            }
+        }
+        if point.isGridPlace {
+            guard draft.foundBy != nil, draft.place?.isEmpty == false else {
+                throw StoreError.notAllowed("a report at \(point.id) needs its finder and the place")
+            }
+        } else if draft.place != nil {
+            throw StoreError.notAllowed("a place is written only at a grid's typed place")
+        }
         if let nonce = draft.formNonce {
             // The primary key keeps a nonce used before: the form was already submitted. On PostgreSQL a second node
             // inserting the same nonce at the same moment waits for the first's commit, then inserts nothing.
@@ -114,14 +134,18 @@ extension AppDatabase {
         let number = try Self.nextNumber(at: now, tx)
         // The oldest report on this point and category still being handled within the window (index
         // report_point_category).
+        // At a grid's typed place two corners are two problems: the same words for the place too.
+        let samePlace = point.isGridPlace ? " AND place = ?" : ""
         let original = try tx.fetchOne(
             Report.self,
             """
-            SELECT * FROM report WHERE point_id = ? AND category = ? AND created_at >= ?
+            SELECT * FROM report WHERE point_id = ? AND category = ? AND created_at >= ?\(samePlace)
                 AND status IN ('open', 'acknowledged', 'whistled')
             ORDER BY created_at LIMIT 1
             """,
-            [point.id, draft.category, now.addingTimeInterval(-Self.duplicateWindow)])
+            SQLArguments(
+                [.text(point.id), .text(draft.category), .date(now.addingTimeInterval(-Self.duplicateWindow))]
+                    + (point.isGridPlace ? [.text(draft.place ?? "")] : [])))
         let linked = try original ?? (draft.pointBusy ? Self.newestOpen(pointID: point.id, since: now.addingTimeInterval(-Self.duplicateWindow), tx) : nil)
         let busy = original == nil && linked != nil
 
@@ -129,6 +153,8 @@ extension AppDatabase {
             number: number, pointID: point.id, category: draft.category, description: draft.description, photoIDs: draft.photoIDs,
             phone: draft.phone, status: linked == nil ? .open : .duplicate, duplicateOf: linked?.id,
             policyID: community.policyID, createdAt: now, statusKeyHash: draft.statusKeyHash, communityID: point.communityID)
+        report.foundBy = draft.foundBy
+        report.place = draft.place
         if linked == nil { report.promiseDueAt = now.addingTimeInterval(TimeInterval(community.policy.promiseSeconds)) }
         // With the SLA columns the record does not carry: its local day and the promise it was made.
         guard
@@ -144,7 +170,8 @@ extension AppDatabase {
         var detail = ["number": number]
         if let linked { detail["duplicate_of"] = linked.number }
         if busy { detail["linked_because"] = "point_busy" }
-        try tx.insert(Event(reportID: reportID, at: now, kind: .created, actor: EventActor.resident, detail: detail))
+        if let place = draft.place { detail["place"] = place }
+        try tx.insert(Event(reportID: reportID, at: now, kind: .created, actor: draft.foundBy ?? EventActor.resident, detail: detail))
 
         // A duplicate rides on the original's escalation; planning it again would page people twice.
         guard linked == nil else { return CreatedReport(report: report, original: linked, outbox: [], dutyGaps: []) }

@@ -109,6 +109,16 @@ public struct SLAReport: Sendable, Codable {
         }
     }
 
+    /// What part-time grid workers (兼职网格员) found in the period, and how fast it was taken and fixed: overall, per
+    /// person ("徐超 (顺丰)") and per employer. Absent when the communities have no part-time workers and none reported.
+    public struct PartTimeSection: Sendable, Codable, Equatable {
+        /// Active part-time workers of the communities covered.
+        public var workers: Int
+        public var overall: SLAFigures
+        public var people: [SLAFigures]
+        public var employers: [SLAFigures]
+    }
+
     /// One community of the street, side by side with the others: its figures and its plaques' health.
     public struct CommunityItem: Sendable, Codable, Equatable {
         public var id: Int64
@@ -145,6 +155,7 @@ public struct SLAReport: Sendable, Codable {
     public var pointsWithoutScans: [String]
     /// Active points never verified on patrol, or not in the last 90 days.
     public var pointsNotVerified: [String]
+    public var partTime: PartTimeSection?
 
     enum CodingKeys: String, CodingKey {
         case community, communities, from, to, by, overall, groups, daily, breaches, departments, plaques
@@ -153,6 +164,7 @@ public struct SLAReport: Sendable, Codable {
         case ackHistogram = "ack_histogram"
         case pointsWithoutScans = "points_without_scans"
         case pointsNotVerified = "points_not_verified"
+        case partTime = "part_time"
     }
 }
 
@@ -266,7 +278,55 @@ struct SLAQuery {
             groups: groups,
             excludedRejected: scan.rejected,
             daily: daily, ackHistogram: Self.histogram(ackOverall), breaches: try breaches(), departments: try departments(),
-            plaques: plaques, pointsWithoutScans: plaques.filter { $0.scans == 0 }.map(\.point), pointsNotVerified: notVerified)
+            plaques: plaques, pointsWithoutScans: plaques.filter { $0.scans == 0 }.map(\.point), pointsNotVerified: notVerified,
+            partTime: try partTime())
+    }
+
+    /// Reports found by part-time grid workers, added up per person and per employer by the same rules as every figure.
+    /// They are a few of the period's reports: read by the partial index `report_found_by` and counted here, alike on
+    /// both backends.
+    func partTime() throws -> SLAReport.PartTimeSection? {
+        let workers = snapshot.roster.responders.values.filter {
+            $0.role == .partTime && $0.active && (communities == nil || communities!.contains($0.communityID ?? 0))
+        }
+        let rows = try tx.fetchAll(
+            """
+            SELECT found_by, status, promise_seconds, ack_seconds, resolve_seconds, rating, whistled_at, created_at FROM report
+            WHERE found_by IS NOT NULL AND local_day BETWEEN ?1 AND ?2\(inCommunities())
+            """, [from, to])
+        guard !workers.isEmpty || !rows.isEmpty else { return nil }
+        var people: [String: SLAScan.Totals] = [:]
+        for row in rows {
+            let status = try row.get("status", as: String.self)
+            if status == "rejected" { continue }
+            let finder = try row.get("found_by", as: String.self)
+            if status == "duplicate" {
+                people[finder, default: SLAScan.Totals()].duplicates += 1
+                continue
+            }
+            people[finder, default: SLAScan.Totals()].count(
+                status: status, promise: try row.get("promise_seconds", as: Int.self), ack: try row.optional("ack_seconds", as: Int.self),
+                resolve: try row.optional("resolve_seconds", as: Int.self), rating: try row.optional("rating", as: Int.self),
+                whistled: try row.optional("whistled_at", as: Date.self) != nil, createdAt: try row.get("created_at", as: Date.self), now: now)
+        }
+        // Workers who found nothing yet are listed too: the office thanks the ones who report and asks after the others.
+        for worker in workers where people[worker.id] == nil { people[worker.id] = SLAScan.Totals() }
+        let roster = snapshot.roster.responders
+        var employers: [String: SLAScan.Totals] = [:]
+        for (id, totals) in people {
+            let employer = roster[id]?.employer ?? "(none)"
+            if employers[employer] == nil { employers[employer] = totals } else { employers[employer]!.add(totals) }
+        }
+        var (perPerson, ack, resolve) = figures(people, grouping: .responder)
+        for index in perPerson.indices {
+            let id = perPerson[index].group
+            perPerson[index].label = roster[id].map { $0.name + ($0.employer.map { " (\($0))" } ?? "") } ?? id
+        }
+        var overall = Self.merge(perPerson, ack: ack, resolve: resolve)
+        overall.group = "part_time"
+        overall.label = "part-time grid workers"
+        return SLAReport.PartTimeSection(
+            workers: workers.count, overall: overall, people: perPerson, employers: figures(employers, grouping: .responder).0)
     }
 
     /// The figures of each group from the scan's totals, and the distributions over all groups (for the overall
@@ -457,7 +517,7 @@ struct SLAQuery {
             SELECT point.id, point.name,
                 (SELECT COALESCE(SUM(count), 0) FROM scan_count WHERE point_id = point.id AND CAST(day AS INTEGER) BETWEEN ?1 AND ?2) AS scans,
                 (SELECT MAX(at) FROM event WHERE event.point_id = point.id AND kind = 'verified') AS verified
-            FROM point WHERE point.active\(inCommunities("point")) ORDER BY point.id
+            FROM point WHERE point.active AND point.kind <> 'grid'\(inCommunities("point")) ORDER BY point.id
             """, [from, to]
         ).map { row in
             let id = try row.get("id", as: String.self)

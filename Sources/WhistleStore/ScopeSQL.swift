@@ -16,6 +16,8 @@ enum ScopeSQL {
             return ("(point.grid_id IN (\(list)) OR report.ack_by = ?)", SQLArguments((grids.sorted() + [me]).map { .text($0) }))
         case .whistledTo:
             return ("report.whistled_to = ?", [me])
+        case .foundBy:
+            return ("report.found_by = ?", [me])
         }
     }
 }

@@ -29,7 +29,10 @@ struct DemoCommand: AsyncParsableCommand {
                 func local(_ community: Community) -> Community {
                     var community = community
                     community.baseURL = nil
-                    for index in community.responders.indices { community.responders[index].channels = [.log] }
+                    // Part-time grid workers are never paged: they keep no channel.
+                    for index in community.responders.indices where community.responders[index].role != .partTime {
+                        community.responders[index].channels = [.log]
+                    }
                     return community
                 }
                 switch try CommunityLoader.loadAny(path: file) {
@@ -77,6 +80,14 @@ struct DemoCommand: AsyncParsableCommand {
                 print("\nSign in as \(snapshot.roster.responders[worker]?.name ?? worker) on a phone (single use, 24 h; or `whistle responders login-link ID --db \(shown)`):")
                 print("  \(link)")
                 print(TerminalRenderer.render(try QRMatrix.encode(link, level: .M)))
+            }
+            // A part-time grid worker (兼职网格员), if the sample has one: reports from anywhere on their grids.
+            if let helper = snapshot.roster.responders.values.filter({ $0.role == .partTime && $0.active }).min(by: { $0.id < $1.id }),
+                let base = snapshot.baseURL(for: helper)
+            {
+                let link = base + "/r/login/" + (try await store.issueLoginLink(responderID: helper.id, lifetime: 86400, at: Date()))
+                print("Sign in as the part-time grid worker \(helper.name) (随手拍, report from anywhere on their grids):")
+                print("  \(link)\n")
             }
             print("Health: http://\(listen.host):\(listen.port)/healthz — stop with Ctrl-C.\n")
             // The server logs to stderr from here on; show the URLs first even when stdout is a pipe.

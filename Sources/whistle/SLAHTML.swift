@@ -104,6 +104,21 @@ enum SLAHTML {
             }
             html += "</table>"
         }
+        if let part = report.partTime {
+            html += "\n<h2>Found by part-time grid workers (兼职网格员)</h2><p>\(part.workers) workers, \(part.overall.reports) reports</p>"
+            html += "<div class=\"wrap\"><table><tr><th>Who</th><th>Reports</th><th>Kept</th><th>Ack p50</th><th>Resolved</th><th>Fix p50</th><th>Dupes</th></tr>\n"
+            let employers = part.employers.map { e -> SLAFigures in
+                var e = e
+                e.label = "employer: " + e.label
+                return e
+            }
+            for f in [part.overall] + part.people + employers {
+                html += "<tr><td>\(esc(f.label))</td><td>\(f.reports)</td><td>\(esc(SLAText.percent(f.keptPercent)))</td>"
+                html += "<td>\(esc(SLAText.duration(f.ackP50)))</td><td>\(f.resolved)</td><td>\(esc(SLAText.duration(f.resolveP50)))</td>"
+                html += "<td>\(f.duplicates)</td></tr>\n"
+            }
+            html += "</table></div>"
+        }
         html += "\n<h2>Plaque health</h2><div class=\"wrap\"><table><tr><th>Point</th><th>Scans</th><th>Reports</th><th>Per scan</th><th>Last verified</th></tr>\n"
         for item in report.plaques {
             html += "<tr><td>\(esc(item.name))</td><td>\(item.scans)</td><td>\(item.reports)</td>"

@@ -68,6 +68,19 @@ enum SLAText {
                 [$0.name, String($0.whistled), String($0.reportedIn), duration($0.reportInP50), duration($0.reportInMax)]
             })
         }
+        if let part = report.partTime {
+            out += "\nFound by part-time grid workers (兼职网格员): \(part.workers) workers, \(part.overall.reports) reports\n"
+            out += TextTable.render(
+                [["WHO", "REPORTS", "KEPT%", "ACK p50", "RESOLVED", "FIX p50", "DUPES"]]
+                    + ([part.overall] + part.people + part.employers.map { e in
+                        var e = e
+                        e.label = "employer: " + e.label
+                        return e
+                    }).map {
+                        [$0.label, String($0.reports), percent($0.keptPercent), duration($0.ackP50), String($0.resolved), duration($0.resolveP50),
+                         String($0.duplicates)]
+                    })
+        }
         out += "\nPlaque health\n"
         out += TextTable.render([["POINT", "SCANS", "REPORTS", "PER SCAN", "LAST VERIFIED"]] + report.plaques.map {
             [$0.name, String($0.scans), String($0.reports), $0.reportsPerScan.map { String(format: "%.2f", $0) } ?? "-",
@@ -98,7 +111,16 @@ enum SLAText {
             figures.label = item.name
             return figures
         }
-        let rows = ([report.overall] + report.groups + communities).map { f -> String in
+        // What part-time grid workers found: rows `part_time/all`, `part_time/person/ID`, `part_time/employer/NAME`.
+        var partTime: [SLAFigures] = []
+        if let part = report.partTime {
+            var all = part.overall
+            all.group = "part_time/all"
+            partTime.append(all)
+            partTime += part.people.map { var f = $0; f.group = "part_time/person/\(f.group)"; return f }
+            partTime += part.employers.map { var f = $0; f.group = "part_time/employer/\(f.group)"; return f }
+        }
+        let rows = ([report.overall] + report.groups + communities + partTime).map { f -> String in
             let values: [Any?] = [f.group, f.label, f.reports, f.kept, f.keptPercent, f.acknowledged, f.ackP50, f.ackP90, f.ackMax, f.breaches,
                                   f.whistled, f.resolved, f.resolvedPercent, f.resolveP50, f.resolveP90, f.openNow, f.ratingAverage, f.ratings,
                                   f.duplicates]

@@ -44,10 +44,15 @@ extension ResponderCommands {
                 if let png { try PNGRenderer.write(matrix, path: png, scale: 8) }
                 print(link)
                 print(TerminalRenderer.render(matrix, invert: false), terminator: "")
+                // A part-time grid worker is never messaged: WeChat's 扫一扫 or the phone's browser is where they report from.
+                let app =
+                    responder.role == .partTime
+                    ? "Open it with WeChat's \"扫一扫\" or in the phone's browser, and report from there: that app keeps the sign-in."
+                    : "Open it with \"扫一扫\" in the app the messages arrive in (企业微信/钉钉/飞书), not the camera: each app keeps its own sign-in."
                 FileHandle.standardErrorWrite(
                     """
                     sign-in link for \(responder.name) (\(id)): single use, until \(ShanghaiTime.display(now.addingTimeInterval(lifetime))) (Asia/Shanghai).
-                    Open it with "扫一扫" in the app the messages arrive in (企业微信/钉钉/飞书), not the camera: each app keeps its own sign-in.
+                    \(app)
                     A new link voids this one; `whistle responders revoke \(id)` ends every session.
 
                     """)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WhistleCore
 import WhistleStore
 import WhistleTestSupport
 
@@ -73,6 +74,44 @@ struct SLACLITests {
         // Self-contained: nothing fetched from anywhere.
         #expect(html.range(of: #"(src|href)="#, options: .regularExpression) == nil)
         #expect(!html.contains("<script"))
+    }
+
+    @Test("what part-time grid workers found, in every format")
+    func partTime() async throws {
+        let (database, path) = try await seeded { withPartTime($0) }
+        _ = try await slaHistory(in: database)
+        let found = try await database.createReport(
+            ReportDraft(pointID: "grid:g1", category: "water", description: "井盖松动", statusKeyHash: "p", foundBy: "pt-xu", place: "3号楼东侧"),
+            at: local("2026-11-23T09:00:00"))
+        _ = try await database.acknowledge(number: found.report.number, by: "r-zhao", at: local("2026-11-23T09:04:00"))
+        _ = try await database.resolve(number: found.report.number, by: "r-zhao", note: "已固定", at: local("2026-11-23T11:00:00"))
+        let figures = "1,1,100.0,1,240,240,240,0,0,1,100.0,7200,7200,0,,0,0"
+
+        let csv = try whistle(["sla", "--db", path, "--format", "csv"] + period)
+        #expect(csv.status == 0, "\(csv.stderr)")
+        let lines = csv.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.suffix(3) == [
+            "part_time/all,part-time grid workers,\(figures)", "part_time/person/pt-xu,徐超 (顺丰),\(figures)", "part_time/employer/顺丰,顺丰,\(figures)",
+        ], "\(csv.stdout)")
+
+        let table = try whistle(["sla", "--db", path] + period, environment: ["NO_COLOR": "1"]).stdout
+        #expect(table.contains("Found by part-time grid workers (兼职网格员): 1 workers, 1 reports"), "\(table)")
+        #expect(table.range(of: #"徐超 \(顺丰\)\s+1\s+100\.0%\s+4:00\s+1\s+2h00m"#, options: .regularExpression) != nil, "\(table)")
+
+        let json = try whistle(["sla", "--db", path, "--format", "json"] + period).stdout
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let part = try #require(object["part_time"] as? [String: Any])
+        #expect(part["workers"] as? Int == 1)
+        #expect((part["overall"] as? [String: Any])?["ack_p50_s"] as? Int == 240)
+        #expect((part["people"] as? [[String: Any]])?.first?["label"] as? String == "徐超 (顺丰)")
+        #expect((part["employers"] as? [[String: Any]])?.first?["group"] as? String == "顺丰")
+
+        let file = try temporaryFolder().appendingPathComponent("sla.html").path
+        let html = try whistle(["sla", "--db", path, "--format", "html", "--out", file] + period)
+        #expect(html.status == 0, "\(html.stderr)")
+        let page = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(page.contains("Found by part-time grid workers (兼职网格员)") && page.contains("<td>徐超 (顺丰)</td><td>1</td><td>100.0%</td>"))
+        #expect(!page.contains("13900000007"))
     }
 
     @Test("bad dates are one clear line")

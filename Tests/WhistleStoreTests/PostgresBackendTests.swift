@@ -54,7 +54,7 @@ struct PostgresBackendTests {
         ] {
             #expect(tables.contains(table), "missing \(table)")
         }
-        #expect(migrations == 1)
+        #expect(migrations == PostgresSchema.migrations.count)
         _ = try await first.transaction(readOnly: false) { tx in
             try tx.execute("INSERT INTO policy (json, created_at) VALUES (?, ?)", ["{}", Date()])
         }

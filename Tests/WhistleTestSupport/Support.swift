@@ -130,3 +130,19 @@ public func streetHistory(in given: AppDatabase? = nil) async throws -> AppDatab
     for _ in 0..<3 { try await database.countScan(pointID: "hx-statue-square", at: local("2026-11-24T08:00:00")) }
     return database
 }
+
+/// A part-time grid worker (兼职网格员) entry: 徐超 of 顺丰, who passes through g1 and g2.
+public let partTimeEntry = """
+  - id: pt-xu
+    name: 徐超
+    role: part_time
+    phone: "13900000007"
+    employer: 顺丰
+    grids: [g1, g2]
+
+"""
+
+/// `yaml` with `entry` as its first responder.
+public func withPartTime(_ yaml: String, _ entry: String = partTimeEntry) -> String {
+    yaml.replacingOccurrences(of: "responders:\n", with: "responders:\n" + entry)
+}

@@ -1,7 +1,7 @@
 import Foundation
 
 /// PostgreSQL's own migrations: append-only, each applied once in one transaction, recorded by name. The first is the
-/// whole schema as SQLite had it at "v10 phone sign-in" (docs/plans/15-postgres.md §7), plus what several nodes share.
+/// whole schema as SQLite had it at "v10 phone sign-in"; each later one follows a SQLite migration (docs/plans/15-postgres.md §7), plus what several nodes share.
 enum PostgresSchema {
     /// Tables whose change must reach every node's cached catalogue (`CommunitySnapshot`): a statement on any of them
     /// bumps `catalogue_version`, as SQLite's triggers do.
@@ -9,6 +9,25 @@ enum PostgresSchema {
 
     static let migrations: [(name: String, statements: [String])] = [
         ("p1 schema as of SQLite v10", p1 + catalogueTables.map(bumpTrigger)),
+        ("p2 part-time grid workers (SQLite v11)", p2),
+    ]
+
+    /// SQLite's v11: the part-time role, a grid's typed place, a report's finder and place.
+    static let p2 = [
+        """
+        ALTER TABLE responder DROP CONSTRAINT responder_role_check, ADD CONSTRAINT responder_role_check
+        CHECK (role IN ('grid_worker','grid_leader','secretary','department','merchant','property','street','part_time')),
+        ADD COLUMN grids ctext NOT NULL DEFAULT '[]', ADD COLUMN employer ctext
+        """,
+        """
+        ALTER TABLE point DROP CONSTRAINT point_kind_check, ADD CONSTRAINT point_kind_check CHECK (kind IN ('statue','station','merchant','grid'))
+        """,
+        """
+        ALTER TABLE report ADD COLUMN found_by ctext REFERENCES responder(id), ADD COLUMN place ctext
+        """,
+        """
+        CREATE INDEX report_found_by ON report(found_by, created_at) WHERE found_by IS NOT NULL
+        """,
     ]
 
     /// Applies what is missing, under a lock so that nodes starting together migrate once.
