@@ -29,7 +29,7 @@ start)
 	unsafe="-c fsync=off -c full_page_writes=off" flag="&allow_fsync_off=1"
 	[ "${DURABLE:-}" = 1 ] && unsafe="" flag=""
 	as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-		-o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir $unsafe -c max_connections=200" \
+		-o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir $unsafe -c max_connections=500" \
 		start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
 	as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U whistle whistle
 	echo "postgres://whistle@127.0.0.1:$port/whistle?sslmode=disable$flag&pool=4 $dir"
