@@ -78,6 +78,7 @@ func buildRouter(
     let signedIn = router.group("r").add(middleware: PhoneSessionMiddleware(database: database, cookies: cookies, clock: clock))
     partTime.addRoutes(to: signedIn)
     phone.addRoutes(to: signedIn)
+    Open311Controller(database: database).addRoutes(to: router.group("open311/v2"))
     responders.addPhotoRoute(to: router.group("api/v1"))
     responders.addRoutes(to: router.group("api/v1").add(middleware: BearerAuthMiddleware(database: database)))
     // The API's map is for those who use the API (a responder's token), not for anyone probing the public site.

@@ -13,7 +13,7 @@ extension AppDatabase {
     /// The tables a history is made of, parents before children: each row's references are copied before it.
     static let historyTables = [
         "policy", "street", "community", "responder", "grid", "duty", "point", "retired_code", "report_day", "report", "event", "outbox",
-        "scan_count", "server_secret", "form_nonce", "job", "clock_step", "api_token", "login_link", "phone_session",
+        "scan_count", "server_secret", "form_nonce", "job", "clock_step", "api_token", "login_link", "phone_session", "integration", "open311_request",
     ]
 
     /// Copies this SQLite store's whole history into `target`, an empty PostgreSQL store, in one transaction there

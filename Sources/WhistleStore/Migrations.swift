@@ -494,6 +494,33 @@ enum Migrations {
                         BEGIN UPDATE catalogue_version SET version = version + 1; END;
                     """)
         }
+        // Open311 integrations (#18): a civic-tech system files and follows reports with an API key, kept as its SHA-256
+        // and scoped to communities. What such a client sends beyond a resident's form (names, email, a media link, its
+        // own ids) goes beside the report, where no channel reads it. New tables only: no rebuild, no catalogue triggers.
+        migrator.registerMigration("v12 Open311 integrations") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE integration (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        name TEXT NOT NULL,
+                        key_hash TEXT NOT NULL UNIQUE,
+                        communities TEXT NOT NULL DEFAULT '[]',
+                        created_at DATETIME NOT NULL,
+                        revoked_at DATETIME
+                    );
+                    CREATE UNIQUE INDEX integration_name ON integration(name) WHERE revoked_at IS NULL;
+                    CREATE TABLE open311_request (
+                        report_id INTEGER PRIMARY KEY REFERENCES report(id),
+                        integration_id INTEGER NOT NULL REFERENCES integration(id),
+                        media_url TEXT,
+                        device_id TEXT,
+                        account_id TEXT,
+                        first_name TEXT,
+                        last_name TEXT,
+                        email TEXT
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -10,7 +10,7 @@ struct Whistle: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, ServeCommand.self, ImportCommand.self, PointsCommand.self, ResponderCommands.self, QRCommand.self,
             PlaquesCommand.self, LoginCommand.self, InboxCommand.self, ShowCommand.self, AckCommand.self, ResolveCommand.self,
-            BlowCommand.self, WatchCommand.self, ScanCommand.self, SLACommand.self, MigrateCommand.self, DevCommands.self,
+            BlowCommand.self, WatchCommand.self, ScanCommand.self, SLACommand.self, MigrateCommand.self, IntegrationCommands.self, DevCommands.self,
         ]
     )
 
