@@ -537,7 +537,6 @@ public final class Dispatcher: Service, Sendable {
         // Departments and street staff answer for several communities: their messages say which one.
         note.namesCommunity = delivery.responder.communityID == nil
         if let finder = delivery.finder {
-            note.finder = finder.finderLabel(role: "兼职网格员")
             note.finderID = finder.id
             note.finderName = finder.name
             note.finderEmployer = finder.employer

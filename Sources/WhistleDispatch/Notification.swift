@@ -35,10 +35,13 @@ public struct Notification: Sendable {
     /// The platform's longest text in UTF-8 bytes, when it has one (a digest's list is cut to fit, saying how many more).
     public var textBytes: Int?
     /// A part-time grid worker's report: who found it ("兼职网格员 徐超 (顺丰)"), never their phone.
-    public var finder: String?
     public var finderID: String?
     public var finderName: String?
     public var finderEmployer: String?
+    /// "兼职网格员 徐超 (顺丰)", as every message names the finder.
+    public var finder: String? {
+        finderName.map { "兼职网格员 \($0)" + (finderEmployer.map { " (\($0))" } ?? "") }
+    }
 
     public var deadlineAt: Date { window?.deadline ?? createdAt }
 

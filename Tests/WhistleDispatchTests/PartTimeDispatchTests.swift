@@ -44,7 +44,9 @@ struct PartTimeDispatchTests {
             status: .open, pointID: "grid:g1", pointName: "第一网格 · 3号楼东侧", pointKind: .grid, category: "water", categoryLabel: "漏水",
             description: "井盖松动", createdAt: t0, window: nil, link: "x")
         #expect(!note.text(now: t0).contains("发现人"))
-        note.finder = "兼职网格员 徐超 (顺丰)"
+        note.finderID = "pt-xu"
+        note.finderName = "徐超"
+        note.finderEmployer = "顺丰"
         let text = note.text(now: t0)
         #expect(text.contains("第一网格 · 3号楼东侧 · 漏水") && text.contains("发现人：兼职网格员 徐超 (顺丰)"))
     }
