@@ -11,9 +11,9 @@ PORT ?= 8080
 # headless Chromium for the browser test of the resident form, wrk for `make bench`, and PostgreSQL for the
 # tests of the second backend (a throwaway cluster per run: scripts/pg-test-cluster.sh).
 PACKAGES := pkg-config libqrencode-dev qrencode libcairo2-dev libpango1.0-dev libpng-dev fonts-noto-cjk libvips-dev libzbar-dev \
-	zbar-tools librsvg2-bin poppler-utils sqlite3 chromium chromium-driver wrk curl postgresql
+	zbar-tools librsvg2-bin poppler-utils sqlite3 chromium chromium-driver wrk curl postgresql python3-venv
 
-.PHONY: deps build demo test browser-test api-fuzz bench clean
+.PHONY: deps build demo test browser-test api-fuzz open311-client-test bench clean
 
 deps:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done | xargs); \
@@ -55,7 +55,18 @@ test: deps
 	SWIFT=$(SWIFT) bash scripts/pg-test-cluster.sh run bash scripts/swift-test-passes.sh
 	@$(MAKE) --no-print-directory browser-test
 	python3 Tests/abuse/abuse_test.py
+	@$(MAKE) --no-print-directory open311-client-test
 	@$(MAKE) --no-print-directory api-fuzz
+
+# Open311 with the clients a civic-tech author would use (georeport, civicbot), from PyPI into a venv of their own:
+# georeport pins an older xmltodict than the system's.
+OPEN311_VENV = .build/open311-venv
+open311-client-test:
+	@if [ ! -x $(OPEN311_VENV)/bin/python ] || ! $(OPEN311_VENV)/bin/python -c 'import georeport, civicbot' 2>/dev/null; then \
+		python3 -m venv $(OPEN311_VENV) && $(OPEN311_VENV)/bin/pip install -q georeport==0.3.1 civicbot==0.4.0 \
+			|| { echo "open311 client test: needs PyPI for georeport==0.3.1 and civicbot==0.4.0"; exit 1; }; \
+	fi
+	$(OPEN311_VENV)/bin/python Tests/open311/client_test.py
 
 # The resident form and the responders' phone pages in headless Chromium at 375 px; runs whenever Chromium and
 # selenium are here.

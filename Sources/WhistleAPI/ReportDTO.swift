@@ -58,6 +58,20 @@ public struct ReportDTO: Codable, Sendable {
     public var place: String?
     /// A part-time grid worker's report: who found it (never their phone).
     public var found_by: FinderDTO?
+    /// Filed by another system through Open311: `open311:NAME`, the integration's name.
+    public var via: String?
+    /// What an Open311 client said about the person (name, email): shown only to whoever took the report, as the phone is.
+    public var reporter: ReporterDTO?
+
+    public struct ReporterDTO: Codable, Sendable, Equatable {
+        public var name: String?
+        public var email: String?
+
+        public init(name: String?, email: String?) {
+            self.name = name
+            self.email = email
+        }
+    }
 
     public struct FinderDTO: Codable, Sendable, Equatable {
         public var id: String

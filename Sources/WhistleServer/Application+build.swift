@@ -78,7 +78,11 @@ func buildRouter(
     let signedIn = router.group("r").add(middleware: PhoneSessionMiddleware(database: database, cookies: cookies, clock: clock))
     partTime.addRoutes(to: signedIn)
     phone.addRoutes(to: signedIn)
-    Open311Controller(database: database).addRoutes(to: router.group("open311/v2"))
+    Open311Controller(
+        database: database, clock: clock, filing: filing, pointLimiter: pointLimiter,
+        keyLimiter: RateLimiter(config.limits.perIntegration, shared: (database, "integration")),
+        keyRefillSeconds: config.limits.perIntegration.refillSeconds, logger: logger
+    ).addRoutes(to: router.group("open311/v2"))
     responders.addPhotoRoute(to: router.group("api/v1"))
     responders.addRoutes(to: router.group("api/v1").add(middleware: BearerAuthMiddleware(database: database)))
     // The API's map is for those who use the API (a responder's token), not for anyone probing the public site.

@@ -70,6 +70,7 @@ struct ReportFiling: Sendable {
         }
         var metadata: Logger.Metadata = ["report": "\(created.report.number)", "point": "\(draft.pointID)", "category": "\(draft.category)"]
         if let finder = draft.foundBy { metadata["found_by"] = "\(finder)" }
+        if let integration = draft.submitter?.integrationName { metadata["via"] = "open311:\(integration)" }
         logger.info("report received", metadata: metadata)
         return .filed(created)
     }

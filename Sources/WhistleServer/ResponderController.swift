@@ -108,6 +108,13 @@ struct ResponderController: Sendable {
         dto.duplicate_of = view.original?.number
         dto.photos = view.report.photoIDs.map { links.link($0, now: now) }
         dto.timeline = view.events.map { ReportDTO.EventDTO(at: $0.at, kind: $0.kind.rawValue, actor: $0.actor, detail: $0.detail) }
+        if let submitter = view.submitter {
+            dto.via = "open311:" + submitter.integrationName
+            // The person's name and email follow the phone's rule: the taker calls back, nobody else needs them.
+            if view.report.ackBy == responder.id, submitter.name != nil || submitter.email != nil {
+                dto.reporter = ReportDTO.ReporterDTO(name: submitter.name, email: submitter.email)
+            }
+        }
         return dto
     }
 

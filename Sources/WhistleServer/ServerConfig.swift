@@ -48,9 +48,16 @@ public struct RateLimits: Sendable {
     public var perClient: Bucket
     /// Per point: a busy gate may get many residents, but not a script.
     public var perPoint: Bucket
+    /// Per Open311 integration (by name, so a rotated key does not refill it): a city's back-end forwarding a busy
+    /// morning, not a runaway loop.
+    public var perIntegration: Bucket
 
-    public init(perClient: Bucket = .init(burst: 6, refillSeconds: 120), perPoint: Bucket = .init(burst: 30, refillSeconds: 60)) {
+    public init(
+        perClient: Bucket = .init(burst: 6, refillSeconds: 120), perPoint: Bucket = .init(burst: 30, refillSeconds: 60),
+        perIntegration: Bucket = .init(burst: 60, refillSeconds: 6)
+    ) {
         self.perClient = perClient
         self.perPoint = perPoint
+        self.perIntegration = perIntegration
     }
 }

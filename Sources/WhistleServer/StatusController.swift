@@ -94,55 +94,13 @@ struct StatusController: Sendable {
         return pages.render("status", page, status: status)
     }
 
-    /// What the resident may see of each step: roles and department names, never a person's phone.
+    /// What the resident may see of each step (`PublicTimeline`), as the page's rows.
     private func timeline(_ view: ReportView, language: Language) -> [[String: Any]] {
-        var items: [[String: Any]] = []
-        var lastNotified: (time: String, roles: [String])?
-        func flush() {
-            if let notified = lastNotified {
-                items.append(["time": notified.time, "text": language.text("notified", notified.roles.joined(separator: language == .en ? ", " : "、"))])
-                lastNotified = nil
-            }
+        PublicTimeline.items(view, language: language).map { item in
+            var row: [String: Any] = ["time": item.time, "text": item.text]
+            if item.kind == .resolved { row["note"] = item.note ?? "" }
+            return row
         }
-        func role(_ id: String?) -> String {
-            guard let id, let responder = view.actors[id] else { return language.roleLabel(.gridWorker) }
-            return responder.role == .department ? responder.name : language.roleLabel(responder.role)
-        }
-        for event in view.events {
-            let time = ShanghaiTime.display(event.at)
-            if event.kind == .notified {
-                let label = role(event.detail["responder"])
-                if var notified = lastNotified, notified.time == time {
-                    if !notified.roles.contains(label) { notified.roles.append(label) }
-                    lastNotified = notified
-                } else {
-                    flush()
-                    lastNotified = (time, [label])
-                }
-                continue
-            }
-            flush()
-            var item: [String: Any] = ["time": time]
-            switch event.kind {
-            case .created: item["text"] = language.text("received")
-            case .acknowledged:
-                let responder = event.actor.flatMap { view.actors[$0] }
-                item["text"] = responder?.role == .department ? language.text("reported_in", role(event.actor)) : language.text("acknowledged", role(event.actor))
-            case .whistled: item["text"] = language.text("whistled", role(event.detail["to"]))
-            case .reportedIn: item["text"] = language.text("reported_in", role(event.actor))
-            case .resolved:
-                item["text"] = language.text("resolved")
-                item["note"] = event.detail["note"] ?? ""
-            case .rated: item["text"] = language.text("rated", event.detail["rating"] ?? "")
-            case .breached: item["text"] = language.text("breached")
-            case .reopened: item["text"] = language.text("reopened")
-            case .closed: item["text"] = language.text("closed")
-            default: continue
-            }
-            items.append(item)
-        }
-        flush()
-        return items
     }
 
     private func promise(_ view: ReportView, language: Language, now: Date) -> String? {

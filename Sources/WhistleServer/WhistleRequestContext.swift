@@ -25,6 +25,8 @@ enum ReportLimits {
     static let maxPhotoBytes = 8 * 1_048_576
     static let maxBody = maxPhotoBytes + 256 * 1024
     static let maxDescription = 1000
+    /// An Open311 client's description (the spec allows up to 4000 characters).
+    static let maxOpen311Description = 4000
     static let maxRatingNote = 500
     /// The rating form's whole body: its key, a number and a note of at most 500 characters (2 KB), percent-encoded.
     static let maxRatingBody = 16 * 1024

@@ -59,9 +59,14 @@ extension AppDatabase {
         }
     }
 
+    /// The community ids of a stored scope, `[1,2]`.
+    static func scopeIDs(_ scope: String) -> [Int64] {
+        scope.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ",").compactMap { Int64($0) }
+    }
+
     private static func integration(_ row: SQLRow) throws -> Integration {
         let scope = try row.get("communities", as: String.self)
-        let ids = scope.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ",").compactMap { Int64($0) }
+        let ids = scopeIDs(scope)
         return Integration(
             id: try row.get("id", as: Int64.self), name: try row.get("name", as: String.self), communities: ids,
             createdAt: try row.get("created_at", as: Date.self), revokedAt: try row.optional("revoked_at", as: Date.self),

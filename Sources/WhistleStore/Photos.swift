@@ -156,6 +156,7 @@ extension AppDatabase {
             [writtenAt.addingTimeInterval(-86400), writtenAt.addingTimeInterval(86400), "%\"\(id)\"%"], as: Bool.self) ?? false
     }
 
-    private static func marks(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
+    /// `?, ?, ?`: the placeholders of an `IN (…)` list.
+    static func marks(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
     private static func texts(_ ids: [String]) -> SQLArguments { SQLArguments(ids.map { .text($0) }) }
 }

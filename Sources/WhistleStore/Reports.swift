@@ -21,6 +21,11 @@ public struct ReportDraft: Sendable {
     public var foundBy: String?
     /// At a grid's typed place, where on the grid, in the finder's words (required there, refused elsewhere).
     public var place: String?
+    /// Filed by an Open311 integration (`integration.id`): the store re-checks, in the report's transaction, that its key
+    /// is still active and scoped to the point's community, so a revoke racing the request wins.
+    public var integrationID: Int64?
+    /// What an Open311 client sent about the person besides the phone; kept beside the report, shown only to the taker.
+    public var submitter: Submitter?
 
     public init(
         pointID: String, category: String, description: String, phone: String? = nil, photoIDs: [String] = [], statusKeyHash: String,
@@ -36,6 +41,37 @@ public struct ReportDraft: Sendable {
         self.phone = phone
         self.photoIDs = photoIDs
         self.statusKeyHash = statusKeyHash
+    }
+}
+
+/// What an Open311 client sent beside the description and phone (`open311_request`). Names and email are personal data:
+/// the dispatcher never reads this row, so they never reach a message or a group chat, and the purge clears them.
+public struct Submitter: Sendable, Equatable {
+    public var integrationName: String
+    public var mediaURL: String?
+    public var deviceID: String?
+    public var accountID: String?
+    public var firstName: String?
+    public var lastName: String?
+    public var email: String?
+
+    public init(
+        integrationName: String, mediaURL: String? = nil, deviceID: String? = nil, accountID: String? = nil, firstName: String? = nil,
+        lastName: String? = nil, email: String? = nil
+    ) {
+        self.integrationName = integrationName
+        self.mediaURL = mediaURL
+        self.deviceID = deviceID
+        self.accountID = accountID
+        self.firstName = firstName
+        self.lastName = lastName
+        self.email = email
+    }
+
+    /// The person's name as they gave it, if they did.
+    public var name: String? {
+        let parts = [firstName, lastName].compactMap { $0 }.filter { !$0.isEmpty }
+        return parts.isEmpty ? nil : parts.joined(separator: " ")
     }
 }
 
@@ -117,6 +153,13 @@ extension AppDatabase {
                 throw StoreError.forbidden("\(finder) does not report on grid \(point.gridID)")
             }
         }
+        if let integrationID = draft.integrationID {
+            let scope = try tx.value(
+                "SELECT communities FROM integration WHERE id = ? AND revoked_at IS NULL", [integrationID], as: String.self)
+            guard let scope, Self.scopeIDs(scope).contains(point.communityID) else {
+                throw StoreError.forbidden("integration \(integrationID) does not file into community \(point.communityID)")
+            }
+        }
         if point.isGridPlace {
             guard draft.foundBy != nil, draft.place?.isEmpty == false else {
                 throw StoreError.notAllowed("a report at \(point.id) needs its finder and the place")
@@ -171,6 +214,19 @@ extension AppDatabase {
         if let linked { detail["duplicate_of"] = linked.number }
         if busy { detail["linked_because"] = "point_busy" }
         if let place = draft.place { detail["place"] = place }
+        if let integrationID = draft.integrationID {
+            detail["via"] = "open311:" + (draft.submitter?.integrationName ?? String(integrationID))
+            let submitter = draft.submitter
+            try tx.execute(
+                """
+                INSERT INTO open311_request (report_id, integration_id, media_url, device_id, account_id, first_name, last_name, email)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    reportID, integrationID, submitter?.mediaURL, submitter?.deviceID, submitter?.accountID, submitter?.firstName,
+                    submitter?.lastName, submitter?.email,
+                ])
+        }
         try tx.insert(Event(reportID: reportID, at: now, kind: .created, actor: draft.foundBy ?? EventActor.resident, detail: detail))
 
         // A duplicate rides on the original's escalation; planning it again would page people twice.

@@ -89,6 +89,8 @@ struct DemoCommand: AsyncParsableCommand {
                 print("Sign in as the part-time grid worker \(helper.name) (随手拍, report from anywhere on their grids):")
                 print("  \(link)\n")
             }
+            print("Open311 (GeoReport v2): \(first.baseURL)/open311/v2/services.xml?jurisdiction_id=\(first.id)")
+            print("  a key to file with: whistle integrations key NAME --community \(first.id) --db \(shown)\n")
             print("Health: http://\(listen.host):\(listen.port)/healthz — stop with Ctrl-C.\n")
             // The server logs to stderr from here on; show the URLs first even when stdout is a pipe.
             fflush(nil)

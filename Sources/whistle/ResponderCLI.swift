@@ -76,6 +76,10 @@ struct ShowCommand: AsyncParsableCommand {
             print("community: \(report.community.name)")
             print("reported: \(Shanghai.display(report.created_at))   promise: \(Countdown.text(report, style: style))")
             if let phone = report.phone { print("phone:    \(phone)") }
+            if let via = report.via { print("via:      \(via.replacingOccurrences(of: "open311:", with: "")) (Open311)") }
+            if let reporter = report.reporter {
+                print("reporter: " + [reporter.name, reporter.email].compactMap { $0 }.joined(separator: " · "))
+            }
             print("\n\(report.description)\n")
             for photo in report.photos ?? [] { print("photo:    \(config.server)\(photo)") }
             for entry in report.timeline ?? [] {

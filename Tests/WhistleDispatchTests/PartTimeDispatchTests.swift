@@ -50,4 +50,35 @@ struct PartTimeDispatchTests {
         let text = note.text(now: t0)
         #expect(text.contains("第一网格 · 3号楼东侧 · 漏水") && text.contains("发现人：兼职网格员 徐超 (顺丰)"))
     }
+
+    @Test("an Open311 report pages the grid like a resident's; the client's names, email and ids never reach a channel")
+    func open311() async throws {
+        let receiver = Receiver()
+        let (base, server) = try await Receiver.start(receiver)
+        defer { server.cancel() }
+        let (store, _) = try await temporaryDatabase()
+        var community = try CommunityLoader.parse(try referenceYAML())
+        for index in community.responders.indices {
+            community.responders[index].channels = [.webhook(url: base + "/" + community.responders[index].id, secret: "s")]
+        }
+        try await store.importCommunity(community)
+        let issued = try await store.issueIntegrationKey(name: "city311", communities: [1])
+        let clock = TestClock<Duration>()
+        let dispatcher = dispatcher(store, clock: clock)
+        var draft = ReportDraft(pointID: "statue-south-gate", category: "water", description: "下水道冒水", phone: "13800000009", statusKeyHash: "h")
+        draft.integrationID = try #require(try await store.integration(key: issued.key)).id
+        draft.submitter = Submitter(
+            integrationName: "city311", deviceID: "dev-secret", accountID: "acc-secret", firstName: "Lilian", lastName: "Zhang",
+            email: "lilian@example.org")
+        _ = try await store.createReport(draft, at: t0)
+        try await walk(dispatcher, clock, every: 60, for: 60)
+        let messages = await receiver.received
+        #expect(messages.contains { $0.path == "/r-zhao" })
+        for message in messages {
+            let raw = String(decoding: message.body, as: UTF8.self)
+            for secret in ["Lilian", "Zhang", "lilian@example.org", "dev-secret", "acc-secret", "13800000009"] {
+                #expect(!raw.contains(secret), "\(message.path) carries \(secret)")
+            }
+        }
+    }
 }

@@ -166,16 +166,20 @@ enum GeoFormat: String, Sendable {
 struct Open311Error: Error, Sendable {
     var status: HTTPResponse.Status
     var description: String
+    /// Seconds until a refused client may try again (429).
+    var retryAfter: Int?
 
     static func badRequest(_ description: String) -> Open311Error { Open311Error(status: .badRequest, description: description) }
     static func forbidden(_ description: String) -> Open311Error { Open311Error(status: .forbidden, description: description) }
     static func notFound(_ description: String) -> Open311Error { Open311Error(status: .notFound, description: description) }
 
     func response(_ format: GeoFormat) -> Response {
-        GeoDocument(
+        var response = GeoDocument(
             root: "errors",
             node: .list(item: "error", [.object([("code", .integer(Int(status.code))), ("description", .text(description))])])
         ).response(format, status: status)
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        return response
     }
 }
 
