@@ -8,12 +8,13 @@ PORT ?= 8080
 
 # Debian packages: C libraries we link (qrencode, cairo/pango, vips), the CJK font plaques print with,
 # the independent tools tests check our output with (zbarimg, rsvg-convert, pdftoppm, qrencode),
-# headless Chromium for the browser test of the resident form, wrk for `make bench`, and PostgreSQL for the
-# tests of the second backend (a throwaway cluster per run: scripts/pg-test-cluster.sh).
+# headless Chromium for the browser test of the resident form, wrk for `make bench`, PostgreSQL for the
+# tests of the second backend (a throwaway cluster per run: scripts/pg-test-cluster.sh), python3-venv for the Open311
+# client libraries, and what the deployment tests run: nginx, openssl, systemd-analyze, dpkg-dev and lintian.
 PACKAGES := pkg-config libqrencode-dev qrencode libcairo2-dev libpango1.0-dev libpng-dev fonts-noto-cjk libvips-dev libzbar-dev \
-	zbar-tools librsvg2-bin poppler-utils sqlite3 chromium chromium-driver wrk curl postgresql python3-venv
+	zbar-tools librsvg2-bin poppler-utils sqlite3 chromium chromium-driver wrk curl postgresql python3-venv nginx lintian openssl dpkg-dev systemd
 
-.PHONY: deps build demo test browser-test api-fuzz open311-client-test bench clean
+.PHONY: deps build demo test browser-test api-fuzz open311-client-test deploy-test release deb release-check bench clean
 
 deps:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done | xargs); \
@@ -56,7 +57,32 @@ test: deps
 	@$(MAKE) --no-print-directory browser-test
 	python3 Tests/abuse/abuse_test.py
 	@$(MAKE) --no-print-directory open311-client-test
+	@$(MAKE) --no-print-directory deploy-test
 	@$(MAKE) --no-print-directory api-fuzz
+
+# What an installation uses (deploy/): the systemd units are valid, sandboxed and agree with the nginx site; the
+# site itself in a real nginx in front of whistle.
+deploy-test:
+	bash Tests/deploy/units_test.sh
+	python3 Tests/deploy/proxy_test.py
+	python3 Tests/deploy/stop_test.py
+	bash Tests/deploy/deb_test.sh
+
+# A release: an optimised binary with the Swift runtime linked in (the C libraries stay shared), its resources
+# beside it, and the Debian package. A clean release build takes about 15 minutes here.
+VERSION = $(shell sed -n 's/.*static let version = "\(.*\)"/\1/p' Sources/whistle/Version.swift)
+RELEASE_DIR = .build-release/release
+release:
+	$(SWIFT) build -c release --scratch-path .build-release --static-swift-stdlib -Xswiftc -debug-info-format -Xswiftc none --product whistle
+	@echo "$(RELEASE_DIR)/whistle: $$(du -h $(RELEASE_DIR)/whistle | cut -f1), resources in $(RELEASE_DIR)/whistle_WhistleServer.resources"
+
+deb: release
+	bash scripts/build-deb.sh --binary $(RELEASE_DIR)/whistle --resources $(RELEASE_DIR)/whistle_WhistleServer.resources --version $(VERSION) --out out
+	lintian --fail-on error --tag-display-limit 0 out/whistle_$(VERSION)_$$(dpkg --print-architecture).deb
+
+# The package test on the real release package (installs into this machine: root only).
+release-check: deb
+	WHISTLE_DEB_TEST=1 WHISTLE_DEB=out/whistle_$(VERSION)_$$(dpkg --print-architecture).deb bash Tests/deploy/deb_test.sh
 
 # Open311 with the clients a civic-tech author would use (georeport, civicbot), from PyPI into a venv of their own:
 # georeport pins an older xmltodict than the system's.
@@ -89,4 +115,4 @@ bench: deps
 	bash bench/run
 
 clean:
-	rm -rf .build demo.sqlite demo.sqlite-* demo.sqlite.photos
+	rm -rf .build .build-release out demo.sqlite demo.sqlite-* demo.sqlite.photos demo.sqlite.lock

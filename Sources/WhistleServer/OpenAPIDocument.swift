@@ -6,9 +6,7 @@ struct OpenAPIDocument: Sendable {
     let text: String
 
     static func load() throws -> OpenAPIDocument {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
-            throw PagesError.missing("openapi.yaml")
-        }
+        let url = try ServerResources.directory().appendingPathComponent("openapi.yaml")
         return OpenAPIDocument(text: try String(contentsOf: url, encoding: .utf8))
     }
 

@@ -9,9 +9,7 @@ struct Pages: Sendable {
     static let required = ["layout", "point", "status", "message", "r_inbox", "r_report", "r_login", "r_signin", "r_new", "point_mine"]
 
     static func load() async throws -> Pages {
-        guard let directory = Bundle.module.resourceURL?.appendingPathComponent("Templates").path else {
-            throw PagesError.missing("Templates folder")
-        }
+        let directory = try ServerResources.directory().appendingPathComponent("Templates").path
         let library = try await MustacheLibrary(directory: directory)
         for name in required where library.getTemplate(named: name) == nil {
             throw PagesError.missing("template \(name).mustache in \(directory)")

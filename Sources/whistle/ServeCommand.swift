@@ -3,6 +3,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
+import UnixSignals
 import WhistleDispatch
 import WhistleImaging
 import WhistleServer
@@ -77,6 +79,10 @@ enum Server {
     static func run(store: AppDatabase, listen: ListenOptions) async throws {
         // Photos are opened lazily (see CVips/shim.h); a server must know at start that it can take them.
         do { try Photo.prepare() } catch { throw CLIError("\(error)") }
+        // While it serves, `whistle restore` refuses to swap the SQLite file under it.
+        let lock = store.isShared ? nil : try ServeLock(databasePath: store.path)
+        lock?.share()
+        defer { lock?.release() }
         let logger = Logger(label: "whistle")
         let metrics = WhistleMetrics()
         // Its own HTTP client: robots and webhooks that hang hold connections, and the shared client allows 8 per host.
@@ -90,8 +96,12 @@ enum Server {
         let app = try await buildApplication(
             config: listen.config, database: store, clock: time, notifier: { dispatcher.wake() }, metrics: metrics, services: [dispatcher],
             logger: logger)
+        // SIGTERM (systemd's stop) or Ctrl-C: stop accepting, let requests and deliveries in flight finish, but never
+        // longer than 20 s, so a stalled upload cannot outlast the unit's TimeoutStopSec=30 and be SIGKILLed instead.
+        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(20)
         do {
-            try await app.runService()
+            try await ServiceGroup(configuration: group).run()
         } catch {
             try? await client.shutdown()
             throw CLIError("server stopped: \(error)")

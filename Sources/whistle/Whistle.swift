@@ -7,10 +7,12 @@ struct Whistle: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "whistle",
         abstract: "群众吹哨，服务报到 — QR plaques, resident reports and the 10-minute promise.",
+        version: "whistle \(Release.version)",
         subcommands: [
             DemoCommand.self, ServeCommand.self, ImportCommand.self, PointsCommand.self, ResponderCommands.self, QRCommand.self,
             PlaquesCommand.self, LoginCommand.self, InboxCommand.self, ShowCommand.self, AckCommand.self, ResolveCommand.self,
-            BlowCommand.self, WatchCommand.self, ScanCommand.self, SLACommand.self, MigrateCommand.self, IntegrationCommands.self, DevCommands.self,
+            BlowCommand.self, WatchCommand.self, ScanCommand.self, SLACommand.self, MigrateCommand.self, IntegrationCommands.self, BackupCommand.self, RestoreCommand.self, CheckCommand.self,
+            DevCommands.self,
         ]
     )
 

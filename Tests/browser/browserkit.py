@@ -34,9 +34,9 @@ def whistle(*arguments):
     return subprocess.run([BINARY, *arguments], check=True, capture_output=True, text=True).stdout
 
 
-def serve(db, port):
-    """Starts `whistle serve` and waits until it answers; returns the process and its base URL."""
-    server = subprocess.Popen([BINARY, "serve", "--db", db, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def serve(db, port, *extra):
+    """Starts `whistle serve` (with `extra` options) and waits until it answers; returns the process and its base URL."""
+    server = subprocess.Popen([BINARY, "serve", "--db", db, "--port", str(port), *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
