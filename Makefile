@@ -73,7 +73,7 @@ deploy-test:
 VERSION = $(shell sed -n 's/.*static let version = "\(.*\)"/\1/p' Sources/whistle/Version.swift)
 RELEASE_DIR = .build-release/release
 release:
-	$(SWIFT) build -c release --scratch-path .build-release --static-swift-stdlib -Xswiftc -debug-info-format -Xswiftc none --product whistle
+	$(SWIFT) build -c release --scratch-path .build-release --static-swift-stdlib -debug-info-format none --product whistle
 	@echo "$(RELEASE_DIR)/whistle: $$(du -h $(RELEASE_DIR)/whistle | cut -f1), resources in $(RELEASE_DIR)/whistle_WhistleServer.resources"
 
 deb: release

@@ -123,4 +123,22 @@ struct BackupCLITests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: nightly).filter { $0.hasSuffix(".backup") }.count == 2)
         #expect(try whistle(["backup", "--to", backup + "2", "--keep", "2", "--db", server.db]).status != 0)
     }
+
+    @Test("an older release's database is backed up as it is, and its restore is migrated to this release")
+    func olderRelease() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let old = folder.appendingPathComponent("v8.sqlite").path
+        try sh("sqlite3", [old, ".read " + root.appendingPathComponent("Tests/Fixtures/v8-history.sql").path])
+        let backup = folder.appendingPathComponent("v8.backup").path
+        let run = try whistle(["backup", "--to", backup, "--db", old])
+        #expect(run.status == 0 && run.stdout.contains("backed up 8 reports") && run.stdout.contains("schema v8 catalogue version"), "\(run.stdout)\(run.stderr)")
+        // Backing up did not migrate the source (the package backs up before an upgrade touches it).
+        #expect(try sh("sqlite3", [old, "SELECT identifier FROM grdb_migrations ORDER BY rowid DESC LIMIT 1"]) == "v8 catalogue version\n")
+        let restoredPath = folder.appendingPathComponent("restored.sqlite").path
+        #expect(try whistle(["restore", "--from", backup, "--db", restoredPath]).status == 0)
+        let check = try whistle(["check", "--db", restoredPath])
+        #expect(check.status == 0 && check.stdout.contains("ok, schema ") && check.stdout.contains(", 8 reports") && !check.stdout.contains("v8 catalogue"), "\(check.stdout)")
+        #expect(try sh("sqlite3", [restoredPath, "SELECT COUNT(*) FROM whistle_backup_photo"]).isEmpty, "the backup's own tables stayed in the restored database")
+    }
 }

@@ -21,11 +21,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "browser"))
 from browserkit import BINARY, FIXTURE, check, finish, free_port, whistle  # noqa: E402
 
 received = []
+arrived = threading.Event()
 
 
 class SlowHook(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        arrived.set()
         time.sleep(3)
         received.append(body)
         self.send_response(200)
@@ -82,7 +84,8 @@ def main():
             s.sendall(f"POST /p/{code} HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n"
                       f"Content-Length: {len(first)}\r\nConnection: close\r\n\r\n".encode() + first)
             check(b" 303 " in s.recv(4096), "the first report was not accepted")
-        time.sleep(0.8)  # the dispatcher has posted to the slow receiver by now
+        # Wait until the dispatcher's delivery is at the slow receiver: it is in flight from here for 3 s.
+        check(arrived.wait(timeout=10), "the dispatcher never posted to the webhook")
 
         # A second resident's upload, half sent when SIGTERM arrives.
         second, boundary = body(form_token(), "第二个：停机时正在上传")
