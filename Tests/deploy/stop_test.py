@@ -56,13 +56,19 @@ def main():
         code = next(p["code"] for p in json.loads(whistle("points", "list", "--json", "--db", db)) if p["id"] == "statue-south-gate")
         port = free_port()
         log = open(os.path.join(work, "serve.log"), "w")
-        server = subprocess.Popen([BINARY, "serve", "--db", db, "--port", str(port)], stdout=log, stderr=log)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+
+        def start():
+            """`whistle serve`, once it accepts connections."""
+            process = subprocess.Popen([BINARY, "serve", "--db", db, "--port", str(port)], stdout=log, stderr=log)
+            for _ in range(100):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            return process
+
+        server = start()
 
         def form_token():
             with socket.create_connection(("127.0.0.1", port)) as s:
@@ -130,13 +136,7 @@ def main():
 
         # A client that stalls mid-upload cannot hold the stop past its cap (20 s, under TimeoutStopSec=30, and before
         # the 30 s idle timeout would close it).
-        server = subprocess.Popen([BINARY, "serve", "--db", db, "--port", str(port)], stdout=log, stderr=log)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        server = start()
         third, boundary = body(form_token(), "第三个：永远传不完")
         stalled = socket.create_connection(("127.0.0.1", port))
         stalled.sendall(f"POST /p/{code} HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n"
