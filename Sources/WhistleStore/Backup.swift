@@ -32,6 +32,7 @@ public enum BackupError: Error, Equatable, CustomStringConvertible {
     case newerRelease(String)
     case inUse(String)
     case holdsReports(path: String, count: Int)
+    case unreadableTarget(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -43,6 +44,8 @@ public enum BackupError: Error, Equatable, CustomStringConvertible {
         case .newerRelease(let migration): "the backup was written by a newer release (migration '\(migration)'); upgrade whistle first"
         case .inUse(let path): "a whistle serve is using \(path); stop it first (systemctl stop whistle)"
         case .holdsReports(let path, let count): "\(path) holds \(count) reports; pass --force to replace it (it is kept aside, not deleted)"
+        case .unreadableTarget(let path, let reason):
+            "\(path) cannot be read (\(reason)); pass --force to replace it (it is kept aside, not deleted)"
         }
     }
 }
@@ -158,17 +161,28 @@ extension AppDatabase {
     public static func restore(from file: String, to sqlitePath: String, force: Bool = false, at now: Date = Date()) throws -> RestoreSummary {
         guard !PostgresLocation.isURL(sqlitePath) else { throw BackupError.postgres }
         let summary = try inspectBackup(file)
+        let target = URL(fileURLWithPath: sqlitePath).deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: target) else {
+            throw StoreError.unusable(path: sqlitePath, reason: "its folder \(target) does not exist")
+        }
         let lock = try ServeLock(databasePath: sqlitePath)
         guard lock.tryExclusive() else { throw BackupError.inUse(sqlitePath) }
         defer { lock.release() }
         let manager = FileManager.default
-        if manager.fileExists(atPath: sqlitePath) {
+        if manager.fileExists(atPath: sqlitePath), !force {
             var config = Configuration()
             config.readonly = true
-            let count = (try? DatabaseQueue(path: sqlitePath, configuration: config).read { db in
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report")
-            }) ?? nil
-            if let count, count > 0, !force { throw BackupError.holdsReports(path: sqlitePath, count: count) }
+            config.busyMode = .timeout(10)
+            let count: Int
+            do {
+                count = try DatabaseQueue(path: sqlitePath, configuration: config).read { db in
+                    try db.tableExists("report") ? Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report") ?? 0 : 0
+                }
+            } catch {
+                // A database that cannot be read may still hold reports: only --force replaces it.
+                throw BackupError.unreadableTarget(path: sqlitePath, reason: "\(error)")
+            }
+            if count > 0 { throw BackupError.holdsReports(path: sqlitePath, count: count) }
         }
         // Stage beside the target (same filesystem, so the swap is a rename).
         let folder = URL(fileURLWithPath: sqlitePath).deletingLastPathComponent().path
@@ -188,6 +202,8 @@ extension AppDatabase {
                     guard manager.createFile(atPath: staging + "/db.photos/" + id, contents: data) else {
                         throw StoreError.unusable(path: staging, reason: "could not write photo \(id)")
                     }
+                    // On disk before the old photos are moved aside.
+                    try syncFile(staging + "/db.photos/" + id)
                 }
                 try db.execute(sql: "DROP TABLE \(photoTable); DROP TABLE \(manifestTable)")
             }
@@ -196,6 +212,7 @@ extension AppDatabase {
             try queue.writeWithoutTransaction { db in try db.execute(sql: "VACUUM") }
             try queue.close()
             try syncFile(staged)
+            try syncFile(staging + "/db.photos")
         } catch {
             try? manager.removeItem(atPath: staging)
             throw error
@@ -204,7 +221,9 @@ extension AppDatabase {
         var previous: String?
         let parts = [sqlitePath, sqlitePath + "-wal", sqlitePath + "-shm", sqlitePath + ".photos"].filter { manager.fileExists(atPath: $0) }
         if !parts.isEmpty {
-            let stamp = ISO8601DateFormatter().string(from: now).replacingOccurrences(of: ":", with: "")
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            let stamp = formatter.string(from: now).replacingOccurrences(of: ":", with: "")
             let aside = sqlitePath + ".before-restore-" + stamp
             try manager.createDirectory(atPath: aside, withIntermediateDirectories: true)
             for part in parts { try manager.moveItem(atPath: part, toPath: aside + "/" + URL(fileURLWithPath: part).lastPathComponent) }
@@ -262,8 +281,9 @@ public final class ServeLock: @unchecked Sendable {
         guard fd >= 0 else { throw StoreError.unusable(path: databasePath + ".lock", reason: "cannot open the lock file") }
     }
 
-    /// Held by each serving process; several may share it (a CLI command beside the server is fine).
-    public func share() { _ = flock(fd, LOCK_SH) }
+    /// Held by each serving process, taken BEFORE the database is opened; several servers may share it. False while a
+    /// restore holds it: the server must not open a file about to be swapped away under it.
+    public func tryShare() -> Bool { flock(fd, LOCK_SH | LOCK_NB) == 0 }
 
     /// True when nobody else holds the lock.
     public func tryExclusive() -> Bool { flock(fd, LOCK_EX | LOCK_NB) == 0 }

@@ -18,6 +18,8 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         let options = DatabaseOptions(db: db)
+        let lock = try Server.serveLock(options.path(default: db))
+        defer { lock?.release() }
         let store = try await options.open()
         // Where the demo's data is, as it may be printed: a PostgreSQL URL without its password.
         let shown = options.shown(default: db)

@@ -61,6 +61,8 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var listen: ListenOptions
 
     func run() async throws {
+        let lock = try Server.serveLock(database.path())
+        defer { lock?.release() }
         let store = try await database.open()
         guard try await !store.communities().isEmpty else {
             throw CLIError("the database \(database.shown()) has no community yet: run `whistle import FILE.yaml` first")
@@ -76,13 +78,21 @@ struct ServeCommand: AsyncParsableCommand {
 }
 
 enum Server {
+    /// Held for as long as this process serves a SQLite file, and taken before the file is opened: `whistle restore`
+    /// refuses while any server holds it, and a server will not start while a restore is swapping the file.
+    static func serveLock(_ location: String) throws -> ServeLock? {
+        guard !PostgresLocation.isURL(location) else { return nil }
+        let folder = URL(fileURLWithPath: location).deletingLastPathComponent().path
+        // A missing folder is reported by the store's own open, with its reason.
+        guard FileManager.default.fileExists(atPath: folder) else { return nil }
+        let lock = try ServeLock(databasePath: location)
+        guard lock.tryShare() else { throw CLIError("\(location) is being restored (whistle restore); start the server once it has finished") }
+        return lock
+    }
+
     static func run(store: AppDatabase, listen: ListenOptions) async throws {
         // Photos are opened lazily (see CVips/shim.h); a server must know at start that it can take them.
         do { try Photo.prepare() } catch { throw CLIError("\(error)") }
-        // While it serves, `whistle restore` refuses to swap the SQLite file under it.
-        let lock = store.isShared ? nil : try ServeLock(databasePath: store.path)
-        lock?.share()
-        defer { lock?.release() }
         let logger = Logger(label: "whistle")
         let metrics = WhistleMetrics()
         // Its own HTTP client: robots and webhooks that hang hold connections, and the shared client allows 8 per host.

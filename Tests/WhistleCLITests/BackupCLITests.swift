@@ -117,6 +117,24 @@ struct BackupCLITests {
         let postgres = try whistle(["backup", "--to", folder.appendingPathComponent("pg.backup").path, "--db", "postgres://whistle@127.0.0.1:1/whistle"])
         #expect(postgres.status == 1 && postgres.stderr.contains("pg_dump"))
 
+        // A target that cannot be read may hold reports: only --force replaces it.
+        let garbled = folder.appendingPathComponent("garbled.sqlite").path
+        try Data(repeating: 0x5A, count: 8192).write(to: URL(fileURLWithPath: garbled))
+        let unreadable = try whistle(["restore", "--from", backup, "--db", garbled])
+        #expect(unreadable.status == 1 && unreadable.stderr.contains("cannot be read") && unreadable.stderr.contains("--force"), "\(unreadable.stderr)")
+        #expect(try whistle(["restore", "--from", backup, "--db", garbled, "--force"]).status == 0)
+
+        // While a restore holds the lock, a server does not start on the file about to be swapped.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = ["--exclusive", garbled + ".lock", "sleep", "5"]
+        try holder.run()
+        Thread.sleep(forTimeInterval: 0.3)
+        let starting = try whistle(["serve", "--db", garbled, "--port", String(freePort())])
+        holder.terminate()
+        holder.waitUntilExit()
+        #expect(starting.status == 1 && starting.stderr.contains("is being restored"), "\(starting.stderr)")
+
         // --into DIR --keep 2: the two newest stay.
         let nightly = folder.appendingPathComponent("nightly").path
         for _ in 0..<3 { #expect(try whistle(["backup", "--into", nightly, "--keep", "2", "--db", server.db]).status == 0) }

@@ -129,6 +129,9 @@ struct Open311RequestTests {
             try await refused(filing(key) + [("address_id", "merchant-pharmacy")], .badRequest, "different points")
             try await refused(filing(key, description: String(repeating: "水", count: 4001)), .badRequest, "longer than 4000")
             try await refused(filing(key, description: "  "), .badRequest, "description is required")
+            try await refused(Array(filing(key).dropLast()), .badRequest, "description is required")
+            try await refused(filing(key) + [("lat", "abc"), ("long", "116.4")], .badRequest, "lat must be a number")
+            try await refused(filing(key) + [("lat", "39.9"), ("long", "200")], .badRequest, "long must be a number")
             try await refused(filing(key, description: "看 <script>alert(1)</script>"), .badRequest, "HTML")
             try await refused(filing(key) + [("phone", "12345")], .badRequest, "phone")
             try await refused(filing(key) + [("email", "not an email")], .badRequest, "email")
@@ -140,14 +143,18 @@ struct Open311RequestTests {
             // 4001 characters is refused, 4000 and `温度<5度` pass.
             #expect(try await post(client, filing(key, description: String(repeating: "水", count: 4000))).status == .ok)
             #expect(try await post(client, filing(key, point: "merchant-pharmacy", description: "温度<5度，暖气不热")).status == .ok)
+            // FixMyStreet sends the place beside the point: checked, then filed at the point.
+            let placed = try await post(
+                client, filing(key, point: "station-guard-north", description: "a < b and c > d") + [("lat", "39.9"), ("long", "116.4"), ("address_string", "北门")])
+            #expect(placed.status == .ok, "\(placed.body)")
             let multipartBody = try await client.execute(
                 uri: "/open311/v2/requests.json", method: .post, headers: .multipart(), body: multipart(filing(key)))
             #expect(multipartBody.status == .badRequest && String(buffer: multipartBody.body).contains("media as media_url"))
             let huge = try await post(client, [], raw: "api_key=\(key)&description=" + String(repeating: "a", count: 70_000))
             #expect(huge.status == .contentTooLarge && huge.error.code == 413)
         }
-        // Only the two good ones were stored.
-        #expect(try await database.integrations().first { $0.name == "city311" }?.filed == 2)
+        // Only the three good ones were stored.
+        #expect(try await database.integrations().first { $0.name == "city311" }?.filed == 3)
     }
 
     @Test("bad input never gets a 5xx")
@@ -259,6 +266,9 @@ struct Open311RequestTests {
             #expect(rated["updated_datetime"] as? String == Open311Date.format(start) && rated["status"] as? String == "closed")
             #expect(try await ids("?service_request_id=\(old.report.number),\(water.report.number)") == [water.report.number, old.report.number])
             #expect(try await ids("?service_code=water,road") == [water.report.number])
+            #expect(try await ids("?service_code=" + Array(repeating: "nope", count: 5000).joined(separator: ",")) == [])
+            let today = String(Open311Date.format(start).prefix(10))
+            #expect(try await ids("?start_date=\(today)&end_date=\(today)") == [noise.report.number, water.report.number])
             #expect(try await ids("?status=open") == [water.report.number])
             #expect(try await ids("?status=closed") == [noise.report.number])
             #expect(try await ids("?status=open,closed&page=2&page_size=1") == [water.report.number])

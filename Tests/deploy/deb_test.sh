@@ -54,6 +54,10 @@ sqlite3 "$db" <"$root/Tests/Fixtures/v8-history.sql" || fail "could not load the
 chown whistle:whistle "$db"
 before=$(sqlite3 "$db" "SELECT COUNT(*) FROM report")
 
+[ "$(stat -c '%U:%G %a' /etc/default/whistle)" = "root:whistle 640" ] || fail "/etc/default/whistle is $(stat -c '%U:%G %a' /etc/default/whistle)"
+# A setting as systemd reads it (unquoted, with a space) must not break the upgrade's script.
+sed -i 's/^WHISTLE_SERVE_OPTIONS=.*/WHISTLE_SERVE_OPTIONS=--metrics-from 10.0.0.5/' /etc/default/whistle
+
 # Upgrade: postinst backs it up with the new binary, then opens it (migrating) and checks it.
 dpkg -i "$new" >"$work/upgrade.log" 2>&1 || fail "upgrade: $(tail -5 "$work/upgrade.log")"
 backup=/var/lib/whistle/backups/pre-upgrade-0.19.0~test1.backup

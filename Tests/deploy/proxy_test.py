@@ -63,9 +63,9 @@ def site(work, https, http, upstream, cert, key):
         ("listen 443 ssl http2;", f"listen 127.0.0.1:{https} ssl http2;", 1),
         ("listen [::]:443 ssl http2;", "", 1),
         ("server 127.0.0.1:8080;", f"server 127.0.0.1:{upstream};", 1),
-        ("/etc/ssl/whistle/fullchain.pem", cert, 1),
-        ("/etc/ssl/whistle/privkey.pem", key, 1),
-        ("root /var/www/letsencrypt;", f"root {work}/acme;", 1),
+        ("/etc/letsencrypt/live/whistle.example.cn/fullchain.pem", cert, 1),
+        ("/etc/letsencrypt/live/whistle.example.cn/privkey.pem", key, 1),
+        ("root /var/www/html;", f"root {work}/acme;", 1),
     ]:
         check(text.count(old) == times, f"site: expected {old!r} {times}x, found {text.count(old)}")
         text = text.replace(old, new)

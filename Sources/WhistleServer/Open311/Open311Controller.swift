@@ -162,7 +162,11 @@ struct Open311Controller: Sendable {
             guard numbers.count <= Self.maxPageSize else { throw Open311Error.badRequest("at most \(Self.maxPageSize) service_request_id values") }
             filter.numbers = numbers.map { String($0.prefix(40)) }
         } else {
-            filter.categories = list("service_code")
+            // Only the community's own services can match: unknown codes select nothing, and a list of any length
+            // becomes at most one placeholder per service.
+            filter.categories = list("service_code").map { codes in
+                community.categories.map(\.id).filter { codes.contains($0) }
+            }
             if let states = list("status") {
                 var wanted = Set<GeoReportState>()
                 for state in states {
@@ -181,7 +185,9 @@ struct Open311Controller: Sendable {
                 return date
             }
             let start = try date("start_date")
-            let end = try date("end_date")
+            var end = try date("end_date")
+            // A bare day as the end means the whole of that day.
+            if let raw = query.get("end_date"), raw.count == 10, let day = end { end = day.addingTimeInterval(86400 - 0.001) }
             switch (start, end) {
             case (nil, nil): (filter.from, filter.to) = (clock.now().addingTimeInterval(-Self.window), clock.now())
             case (let start?, nil): (filter.from, filter.to) = (start, start.addingTimeInterval(Self.window))

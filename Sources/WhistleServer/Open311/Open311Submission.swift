@@ -80,15 +80,27 @@ enum Open311Submission {
             return .failure(.badRequest("point '\(point.id)' is a grid, not a plaque: choose a value of attribute[point]"))
         }
 
-        guard let raw = fields["description"], let description = ReportFields.clean(raw) else {
-            return .failure(.badRequest("description holds control characters"))
-        }
+        guard let raw = fields["description"] else { return .failure(.badRequest("description is required: what is the problem?")) }
+        guard let description = ReportFields.clean(raw) else { return .failure(.badRequest("description holds control characters")) }
         guard !description.isEmpty else { return .failure(.badRequest("description is required: what is the problem?")) }
         guard TextLimit.fits(description, characters: ReportLimits.maxOpen311Description) else {
             return .failure(.badRequest("description is longer than \(ReportLimits.maxOpen311Description) characters"))
         }
-        if description.firstMatch(of: /<\s*\/?\s*[A-Za-z!?][^>]*>/) != nil {
+        // A tag starts right after `<` (`<b>`, `</p>`, `<!--`); `a < b and c > d` is plain text.
+        if description.firstMatch(of: /<\/?[A-Za-z!?][^>]*>/) != nil {
             return .failure(.badRequest("description is plain text: HTML is not accepted"))
+        }
+
+        // Clients such as FixMyStreet send the place as well: it is checked, but the report is filed at the point's own.
+        for name in ["lat", "long"] {
+            guard let raw = present(name) else { continue }
+            let limit = name == "lat" ? 90.0 : 180.0
+            guard let value = Double(raw), value.isFinite, abs(value) <= limit else {
+                return .failure(.badRequest("\(name) must be a number from -\(Int(limit)) to \(Int(limit))"))
+            }
+        }
+        if let raw = present("address_string"), ReportFields.clean(raw) == nil || !TextLimit.fits(raw, characters: 500) {
+            return .failure(.badRequest("address_string must be text of at most 500 characters"))
         }
 
         var checked = Checked(pointID: point.id, category: code, description: description)
