@@ -108,7 +108,7 @@ struct ResponderController: Sendable {
         dto.duplicate_of = view.original?.number
         dto.photos = view.report.photoIDs.map { links.link($0, now: now) }
         dto.timeline = view.events.map { ReportDTO.EventDTO(at: $0.at, kind: $0.kind.rawValue, actor: $0.actor, detail: $0.detail) }
-        if let submitter = view.submitter {
+        if let id = view.report.id, let submitter = try await database.submitter(reportID: id) {
             dto.via = "open311:" + submitter.integrationName
             // The person's name and email follow the phone's rule: the taker calls back, nobody else needs them.
             if view.report.ackBy == responder.id, submitter.name != nil || submitter.email != nil {

@@ -76,6 +76,9 @@ extension AppDatabase {
             // One read transaction of the source: a consistent snapshot, however long the copy takes.
             try source.backup(to: copy)
             try source.close()
+            // The copy inherits the source's WAL mode with its pages: a backup is one self-contained file, so that
+            // reading it (read-only) leaves no -wal or -shm beside it.
+            try copy.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
             let summary = try copy.write { db -> BackupSummary in
                 try db.execute(sql: "CREATE TABLE \(photoTable) (id TEXT PRIMARY KEY, bytes BLOB NOT NULL)")
                 try db.execute(sql: "CREATE TABLE \(manifestTable) (key TEXT PRIMARY KEY, value TEXT NOT NULL)")

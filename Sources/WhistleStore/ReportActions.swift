@@ -11,8 +11,6 @@ public struct ReportView: Sendable {
     /// The report this one repeats, when it is a duplicate.
     public var original: Report?
     public var policy: EscalationPolicy
-    /// What an Open311 client sent with the report (names, email): for the taker's eyes only, never in a message.
-    public var submitter: Submitter? = nil
 }
 
 extension AppDatabase {
@@ -23,6 +21,24 @@ extension AppDatabase {
                 Secret.equal(report.statusKeyHash, keyHash)
             else { return nil }
             return try Self.view(of: report, tx)
+        }
+    }
+
+    /// What an Open311 client sent with a report (names, email), for the taker's eyes only; nil for residents' reports.
+    /// Read only by the API's report view, not with every `ReportView` (the live feed reads one per event).
+    public func submitter(reportID: Int64) async throws -> Submitter? {
+        try await read { tx in
+            try tx.fetchOne(
+                """
+                SELECT open311_request.*, integration.name AS integration_name FROM open311_request
+                JOIN integration ON integration.id = open311_request.integration_id WHERE report_id = ?
+                """, [reportID]
+            ).map { row in
+                Submitter(
+                    integrationName: try row.get("integration_name"), mediaURL: try row.optional("media_url"), deviceID: try row.optional("device_id"),
+                    accountID: try row.optional("account_id"), firstName: try row.optional("first_name"), lastName: try row.optional("last_name"),
+                    email: try row.optional("email"))
+            }
         }
     }
 
@@ -38,20 +54,9 @@ extension AppDatabase {
         let original = try report.duplicateOf.flatMap { try tx.fetch(Report.self, id: $0) }
         let policyJSON = try tx.value("SELECT json FROM policy WHERE id = ?", [report.policyID], as: String.self)
         let policy = try policyJSON.map { try JSONDecoder().decode(EscalationPolicy.self, from: Data($0.utf8)) } ?? .standard
-        let submitter = try tx.fetchOne(
-            """
-            SELECT open311_request.*, integration.name AS integration_name FROM open311_request
-            JOIN integration ON integration.id = open311_request.integration_id WHERE report_id = ?
-            """, [id]
-        ).map { row in
-            Submitter(
-                integrationName: try row.get("integration_name"), mediaURL: try row.optional("media_url"), deviceID: try row.optional("device_id"),
-                accountID: try row.optional("account_id"), firstName: try row.optional("first_name"), lastName: try row.optional("last_name"),
-                email: try row.optional("email"))
-        }
         return ReportView(
             report: report, point: point, events: events, actors: Dictionary(uniqueKeysWithValues: actors.map { ($0.id, $0) }),
-            original: original, policy: policy, submitter: submitter)
+            original: original, policy: policy)
     }
 
     /// 接单: a responder takes the report; the promise clock stops and pending steps are cancelled.

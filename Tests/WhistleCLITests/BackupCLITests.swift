@@ -140,6 +140,9 @@ struct BackupCLITests {
         for _ in 0..<3 { #expect(try whistle(["backup", "--into", nightly, "--keep", "2", "--db", server.db]).status == 0) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: nightly).filter { $0.hasSuffix(".backup") }.count == 2)
         #expect(try whistle(["backup", "--to", backup + "2", "--keep", "2", "--db", server.db]).status != 0)
+        // Each backup is one file: nothing beside it, even after restores have read it.
+        let strays = try FileManager.default.contentsOfDirectory(atPath: folder.path) + FileManager.default.contentsOfDirectory(atPath: nightly)
+        #expect(strays.filter { $0.hasSuffix(".backup-wal") || $0.hasSuffix(".backup-shm") }.isEmpty, "\(strays)")
     }
 
     @Test("an older release's database is backed up as it is, and its restore is migrated to this release")

@@ -59,6 +59,18 @@ struct Open311RequestTests {
 
     // MARK: Tests
 
+    @Test("the default window works with a clock that moves between reads, as the real one does")
+    func defaultWindowOnAMovingClock() async throws {
+        let database = try await seededDatabase()
+        let clock = TickingClock()
+        _ = try await database.createReport(
+            ReportDraft(pointID: "statue-south-gate", category: "water", description: "漏水", statusKeyHash: "h"), at: clock.now())
+        try await testApp(database, clock: clock).test(.router) { client in
+            let answer = try await get(client, "requests.json")
+            #expect(answer.status == .ok && answer.list.count == 1, "\(answer.body)")
+        }
+    }
+
     @Test("filing: 200 with the request id and notice, the same ladder as a resident's report, and the source in the timeline")
     func file() async throws {
         let database = try await seededDatabase()
@@ -323,6 +335,20 @@ struct Open311RequestTests {
                 }
                 #expect(body.contains("138****0009"))
             }
+            // Responders see where it came from; the name and email only whoever took it, as the phone.
+            func api(_ token: String) async throws -> [String: Any] {
+                let response = try await client.execute(uri: "/api/v1/reports/\(number)", method: .get, headers: [.authorization: "Bearer \(token)"])
+                return (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [String: Any] ?? [:]
+            }
+            let zhao = try await database.issueToken(responderID: "r-zhao")
+            let li = try await database.issueToken(responderID: "r-li")
+            let before = try await api(li)
+            #expect(before["via"] as? String == "open311:city311" && before["reporter"] == nil && before["number"] as? String == number)
+            _ = try await client.execute(uri: "/api/v1/reports/\(number)/ack", method: .post, headers: [.authorization: "Bearer \(zhao)"])
+            let taker = try await api(zhao)["reporter"] as? [String: Any]
+            #expect(taker?["name"] as? String == "Lilian" && taker?["email"] as? String == "lilian@example.org")
+            let other = try await api(li)
+            #expect(other["reporter"] == nil && other["status"] as? String == "acknowledged")
         }
     }
 

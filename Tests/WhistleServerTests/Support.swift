@@ -37,6 +37,19 @@ final class ManualClock: WallClock, @unchecked Sendable {
     func advance(_ seconds: TimeInterval) { lock.withLock { current += seconds } }
 }
 
+/// A clock that moves a millisecond each time it is read, like the system clock between two reads.
+final class TickingClock: WallClock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var current = Date()
+
+    func now() -> Date {
+        lock.withLock {
+            current += 0.001
+            return current
+        }
+    }
+}
+
 func testApp(
     _ database: AppDatabase, clock: any WallClock = ManualClock(), config: ServerConfig = ServerConfig(),
     notifier: @escaping @Sendable () -> Void = {}

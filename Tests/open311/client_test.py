@@ -89,6 +89,12 @@ def main():
             check(error.status == 403 and errors[0]["code"] == 403, f"civicbot: bad key gave {error.status} {error.body}")
         passed += 1
 
+        # The default list (the last 90 days, no filters) holds it, in both formats.
+        for fmt in ("json", "xml"):
+            listed = GeoReport(root, jurisdiction="1", output_format=fmt).get_service_requests()
+            listed = [listed] if isinstance(listed, dict) else listed
+            check(number in [r["service_request_id"] for r in listed], f"georeport {fmt}: default list {listed}")
+
         # georeport's XML of one request is one element (xmltodict gives a dict), with its fields.
         one = GeoReport(root, jurisdiction="1", output_format="xml").get_service_requests(service_request_id=number)
         check(isinstance(one, dict) and one["service_request_id"] == number and one["status"] == "open", f"georeport xml: {one}")

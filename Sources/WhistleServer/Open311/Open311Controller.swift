@@ -189,7 +189,10 @@ struct Open311Controller: Sendable {
             // A bare day as the end means the whole of that day.
             if let raw = query.get("end_date"), raw.count == 10, let day = end { end = day.addingTimeInterval(86400 - 0.001) }
             switch (start, end) {
-            case (nil, nil): (filter.from, filter.to) = (clock.now().addingTimeInterval(-Self.window), clock.now())
+            case (nil, nil):
+                // One reading of the clock: two would be a few microseconds over the 90 days checked below.
+                let now = clock.now()
+                (filter.from, filter.to) = (now.addingTimeInterval(-Self.window), now)
             case (let start?, nil): (filter.from, filter.to) = (start, start.addingTimeInterval(Self.window))
             case (nil, let end?): (filter.from, filter.to) = (end.addingTimeInterval(-Self.window), end)
             case (let start?, let end?): (filter.from, filter.to) = (start, end)
